@@ -1,0 +1,28 @@
+"""kpi-kit helpers: load a client folder, compute e-commerce and social-media KPIs, draw them.
+
+The notebooks call these functions; every number they show comes from here.
+"""
+
+from .contract import TABLES
+from .errors import KpiInputError, Problem
+from .loading import Client, Settings, as_client, client_from_frames, load_client
+from .paths import PROJECT_ROOT, REPORTS_DIR, SAMPLE_DIR, resolve_client_dir, sample_client, sample_clients
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TABLES",
+    "Client",
+    "KpiInputError",
+    "Problem",
+    "Settings",
+    "as_client",
+    "client_from_frames",
+    "load_client",
+    "PROJECT_ROOT",
+    "REPORTS_DIR",
+    "SAMPLE_DIR",
+    "resolve_client_dir",
+    "sample_client",
+    "sample_clients",
+]

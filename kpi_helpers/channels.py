@@ -1,0 +1,86 @@
+"""Traffic channels: derive ``sessions.channel`` from source/medium/campaign with versioned rules.
+
+The rules live in ``channel_rules.yml`` (beside this module): modelled on GA4's default channel
+group, first match wins, plus ``price_comparator`` for the comparison sites French shops use.
+The same rules run in DuckDB (the loader calls :func:`channel_case_sql`) and in Python
+(:func:`derive_channel`, for tests and one-off checks).
+
+A session with neither source nor medium is ``direct`` (as GA4 does for ``(direct) / (none)``);
+one whose source/medium match no rule is ``other``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+__all__ = ["CHANNELS", "RULES_PATH", "channel_rules", "derive_channel", "channel_case_sql"]
+
+RULES_PATH = Path(__file__).with_name("channel_rules.yml")
+
+#: The channel values the data contract recommends, in reporting order.
+CHANNELS: tuple[str, ...] = (
+    "organic_search", "paid_search", "direct", "referral", "price_comparator", "organic_social",
+    "paid_social", "email", "affiliate", "display", "other",
+)
+
+
+@lru_cache(maxsize=1)
+def channel_rules() -> tuple[int, tuple[tuple[str, tuple[tuple[str, str], ...]], ...]]:
+    """(version, rules) with each rule as (channel, ((field, pattern), ...)), lists expanded."""
+    doc = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    lists = doc.get("lists", {})
+    rules = []
+    for rule in doc["rules"]:
+        conds = []
+        for field in ("source", "medium", "campaign"):
+            if field in rule:
+                pattern = str(rule[field])
+                for name, alternation in lists.items():
+                    pattern = pattern.replace("{" + name + "}", f"(?:{alternation})")
+                re.compile(pattern)
+                conds.append((field, pattern))
+        if rule["channel"] not in CHANNELS:
+            raise ValueError(f"{RULES_PATH.name}: unknown channel {rule['channel']!r}")
+        rules.append((rule["channel"], tuple(conds)))
+    return int(doc["version"]), tuple(rules)
+
+
+def _clean(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip().lower()
+
+
+def derive_channel(source: object = None, medium: object = None, campaign: object = None) -> str:
+    """The channel of one session from its raw source, medium and campaign (first rule that matches).
+
+    >>> derive_channel("google", "cpc")
+    'paid_search'
+    >>> derive_channel("idealo.fr", "referral")
+    'price_comparator'
+    """
+    values = {"source": _clean(source), "medium": _clean(medium), "campaign": _clean(campaign)}
+    for channel, conds in channel_rules()[1]:
+        if all(re.search(pattern, values[field]) for field, pattern in conds):
+            return channel
+    return "other"
+
+
+def channel_case_sql(source_sql: str, medium_sql: str, campaign_sql: str) -> str:
+    """A DuckDB ``CASE`` expression applying the rules to three SQL expressions."""
+    cleaned = {
+        "source": f"lower(trim(coalesce(CAST({source_sql} AS VARCHAR), '')))",
+        "medium": f"lower(trim(coalesce(CAST({medium_sql} AS VARCHAR), '')))",
+        "campaign": f"lower(trim(coalesce(CAST({campaign_sql} AS VARCHAR), '')))",
+    }
+    whens = []
+    for channel, conds in channel_rules()[1]:
+        test = " AND ".join(
+            f"regexp_matches({cleaned[field]}, '{pattern.replace(chr(39), chr(39) * 2)}')" for field, pattern in conds
+        )
+        whens.append(f"WHEN {test} THEN '{channel}'")
+    return "(CASE " + " ".join(whens) + " ELSE 'other' END)"

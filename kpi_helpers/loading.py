@@ -1,0 +1,828 @@
+"""Read a client folder (or pandas frames) into typed Ibis tables on an in-process DuckDB.
+
+The folder follows ``shared/spec/data-contract.md``; :mod:`kpi_helpers.contract` declares it as
+code. Reading happens in DuckDB: CSV and Excel files are read as text and converted column by
+column with the contract's types, so every value that does not parse is reported with its row;
+Parquet files stay where they are and are read through a typed view (10M sessions validate in
+seconds without being copied into memory).
+
+Timestamps are stored as ``TIMESTAMPTZ`` and the connection's ``TimeZone`` is the client's, so
+casting to a date, truncating to a week or extracting an hour all happen in the client's local
+time, while durations (``delta``) stay exact across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import gzip
+import io
+import re
+import shutil
+import tempfile
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+import ibis
+import pandas as pd
+import yaml
+
+from .channels import channel_case_sql
+from .contract import DEFAULT_SETTINGS, EXTENSIONS, TABLE_NAMES, TABLES, Column, TableSpec
+from .errors import KpiInputError, Problem
+
+__all__ = [
+    "Client",
+    "Settings",
+    "SourceFile",
+    "load_client",
+    "client_from_frames",
+    "as_client",
+]
+
+IGNORED_SUFFIXES = (".md", ".txt", ".rst", ".pdf", ".html")
+MAX_EXAMPLES = 5
+FRENCH_DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "oui", "vrai", "1.0")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "non", "faux", "0.0")
+
+
+# ----------------------------------------------------------------------------------------------
+# Settings (client.yml)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of ``client.yml`` with the contract's defaults."""
+
+    name: str
+    timezone: str = "Europe/Paris"
+    currency: str = "EUR"
+    margin_rate: float | None = None
+    product_page_pattern: str | None = None
+    product_title_pattern: str | None = None
+    language: str = "fr"
+
+    def replace(self, **changes: Any) -> "Settings":
+        values = {k: v for k, v in self.__dict__.items()}
+        values.update({k: v for k, v in changes.items() if v is not None})
+        return Settings(**values)
+
+
+def _check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> tuple[Settings, list[Problem], list[Problem]]:
+    """Validate the values of ``client.yml``; returns (settings, errors, warnings)."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    values: dict[str, Any] = dict(DEFAULT_SETTINGS)
+    for key, value in raw.items():
+        if key not in DEFAULT_SETTINGS:
+            close = difflib.get_close_matches(str(key), DEFAULT_SETTINGS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            warnings.append(Problem(f"unknown setting {key!r} ignored{hint}", file=file))
+            continue
+        if value is not None:
+            values[key] = value
+    if values["name"] is None:
+        values["name"] = default_name
+    values["name"] = str(values["name"])
+    tz = values["timezone"]
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors.append(Problem(f"unknown timezone {tz!r}", file=file, column="timezone",
+                              expected="an IANA timezone name such as 'Europe/Paris'"))
+        values["timezone"] = "Europe/Paris"
+    cur = str(values["currency"])
+    if not re.fullmatch(r"[A-Z]{3}", cur):
+        errors.append(Problem(f"invalid currency {cur!r}", file=file, column="currency",
+                              expected="an ISO 4217 code such as 'EUR'"))
+    values["currency"] = cur
+    mr = values["margin_rate"]
+    if mr is not None:
+        try:
+            mr = float(str(mr).replace(",", "."))
+        except ValueError:
+            mr = None
+        if mr is None or not 0 <= mr <= 1:
+            errors.append(Problem(f"invalid margin_rate {values['margin_rate']!r}", file=file, column="margin_rate",
+                                  expected="a fraction between 0 and 1, such as 0.35"))
+            mr = None
+        values["margin_rate"] = mr
+    for key in ("product_page_pattern", "product_title_pattern"):
+        pattern = values[key]
+        if pattern is not None:
+            problem = _regex_problem(str(pattern))
+            if problem:
+                errors.append(Problem(f"invalid regular expression {pattern!r}: {problem}", file=file, column=key))
+                values[key] = None
+            else:
+                values[key] = str(pattern)
+    lang = str(values["language"])
+    if lang not in ("fr", "en"):
+        errors.append(Problem(f"invalid language {lang!r}", file=file, column="language", expected="'fr' or 'en'"))
+        lang = "fr"
+    values["language"] = lang
+    return Settings(**values), errors, warnings
+
+
+def _regex_problem(pattern: str) -> str | None:
+    """None if DuckDB (RE2) accepts ``pattern``, else its complaint."""
+    try:
+        duckdb.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _read_settings(folder: Path) -> tuple[Settings, list[Problem], list[Problem]]:
+    path = folder / "client.yml"
+    if not path.exists():
+        alt = folder / "client.yaml"
+        path = alt if alt.exists() else path
+    if not path.exists():
+        return Settings(name=folder.name), [], []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return Settings(name=folder.name), [Problem(f"cannot be read as YAML: {exc}".replace("\n", " "), file=path.name)], []
+    if not isinstance(raw, dict):
+        return Settings(name=folder.name), [Problem("must be a mapping of settings (key: value)", file=path.name)], []
+    return _check_settings(raw, file=path.name, default_name=folder.name)
+
+
+# ----------------------------------------------------------------------------------------------
+# The loaded client
+
+
+@dataclass
+class SourceFile:
+    """Where a table came from and how it was read."""
+
+    table: str
+    label: str  # file name shown in messages
+    path: Path | None = None
+    fmt: str = "frame"  # csv, csv.gz, parquet, xlsx or frame
+    encoding: str | None = None
+    separator: str | None = None
+    french: bool = False  # French spreadsheet conventions (decimal comma, DD/MM/YYYY)
+
+    def describe(self) -> str:
+        if self.fmt in ("csv", "csv.gz"):
+            sep = {";": "';'", ",": "','", "\t": "tab"}.get(self.separator or ",", repr(self.separator))
+            extra = ", French spreadsheet export (decimal comma)" if self.french else ""
+            return f"{self.fmt}, {self.encoding}, {sep} separator{extra}"
+        return self.fmt
+
+
+@dataclass
+class Client:
+    """A client's tables as Ibis expressions on one DuckDB connection, plus its settings.
+
+    ``tables`` holds only the tables the client provided; ``provided`` lists, per table, the
+    columns that were in the input (missing optional columns exist in the tables as nulls, or
+    with their contract default, so that expressions compile the same for every client).
+    """
+
+    settings: Settings
+    con: Any  # ibis DuckDB backend
+    tables: dict[str, ibis.Table]
+    provided: dict[str, frozenset[str]]
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def timezone(self) -> str:
+        return self.settings.timezone
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether ``table`` was provided (and, with ``column``, whether that column was)."""
+        if table not in self.tables:
+            return False
+        return column is None or column in self.provided.get(table, frozenset())
+
+    def table(self, name: str) -> ibis.Table:
+        """The Ibis table ``name``; a :class:`KpiInputError` if the client did not provide it."""
+        if name not in self.tables:
+            raise KpiInputError(Problem(f"the {name} table is not provided", file=str(self.path or self.name)))
+        return self.tables[name]
+
+    def __getitem__(self, name: str) -> ibis.Table:
+        return self.table(name)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: file, format, rows, first and last local date."""
+        rows = []
+        for name, table in self.tables.items():
+            spec = TABLES[name]
+            col = f'"{spec.time_column}"'
+            n, first, last = self.con.con.execute(
+                f'SELECT count(*), min(CAST({col} AS DATE)), max(CAST({col} AS DATE)) FROM "{name}"'
+            ).fetchone()
+            src = self.sources.get(name)
+            rows.append({
+                "table": name,
+                "file": src.label if src else name,
+                "format": src.describe() if src else "",
+                "rows": int(n),
+                "first_date": first,
+                "last_date": last,
+            })
+        return pd.DataFrame(rows, columns=["table", "file", "format", "rows", "first_date", "last_date"])
+
+    def date_range(self) -> tuple[Any, Any]:
+        """First and last local date over every table (None, None when all are empty)."""
+        s = self.summary()
+        if s.empty or s["first_date"].isna().all():
+            return None, None
+        return s["first_date"].dropna().min(), s["last_date"].dropna().max()
+
+    def with_settings(self, **changes: Any) -> "Client":
+        """The same tables with some settings replaced (None leaves a setting as it is)."""
+        if "timezone" in changes and changes["timezone"] not in (None, self.timezone):
+            raise ValueError("the timezone of a loaded client cannot be changed; reload it")
+        return Client(self.settings.replace(**changes), self.con, self.tables, self.provided,
+                      self.sources, self.warnings, self.path)
+
+
+# ----------------------------------------------------------------------------------------------
+# SQL building blocks: one typed expression per contract column
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+
+
+def _kind(duck_type: str) -> str:
+    t = duck_type.upper()
+    if t in ("VARCHAR", "STRING", "TEXT") or t.startswith("VARCHAR"):
+        return "text"
+    if t in _INT_TYPES:
+        return "int"
+    if t in _FLOAT_TYPES or t.startswith("DECIMAL"):
+        return "float"
+    if t == "BOOLEAN":
+        return "bool"
+    if t == "DATE":
+        return "date"
+    if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return "timestamptz"
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    return "other"
+
+
+def _number_sql(src: str, french: bool) -> str:
+    """Text to DOUBLE: spaces, no-break spaces and currency signs dropped; decimal comma when French."""
+    s = f"regexp_replace(trim({src}), '[\\s\u00a0\u202f€$£]', '', 'g')"
+    if french:
+        s = f"CASE WHEN {s} LIKE '%,%' THEN replace(replace({s}, '.', ''), ',', '.') ELSE {s} END"
+    return f"(CASE WHEN isfinite(TRY_CAST({s} AS DOUBLE)) THEN TRY_CAST({s} AS DOUBLE) END)"
+
+
+def _typed_sql(col: Column, src: str, kind: str, french: bool) -> tuple[str, str | None, str]:
+    """(typed expression, condition that flags an unparseable value or None, expected text)."""
+    blank = f"({src} IS NULL OR trim(CAST({src} AS VARCHAR)) = '')"
+    t = col.type
+    if t == "id":
+        if kind == "text":
+            return f"NULLIF(trim({src}), '')", None, "an identifier"
+        if kind == "float":
+            return (f"CASE WHEN {src} = trunc({src}) THEN CAST(CAST({src} AS HUGEINT) AS VARCHAR) "
+                    f"ELSE CAST({src} AS VARCHAR) END"), None, "an identifier"
+        return f"CAST({src} AS VARCHAR)", None, "an identifier"
+    if t == "str":
+        expr = f"NULLIF(trim(CAST({src} AS VARCHAR)), '')" if col.default else f"CAST({src} AS VARCHAR)"
+        if col.default:
+            expr = f"coalesce({expr}, {_lit(col.default)})"
+        return expr, None, "text"
+    if t == "timestamp":
+        expected = "an ISO 8601 timestamp such as 2024-03-01 14:30:00 or 2024-03-01T14:30:00+01:00"
+        if kind == "text":
+            expr = f"TRY_CAST(trim({src}) AS TIMESTAMPTZ)"
+            if french:
+                fmts = ", ".join(_lit(f) for f in FRENCH_DATE_FORMATS)
+                expr = f"coalesce({expr}, CAST(TRY_STRPTIME(trim({src}), [{fmts}]) AS TIMESTAMPTZ))"
+                expected += " (or DD/MM/YYYY HH:MM in a French export)"
+            return expr, f"NOT {blank} AND ({expr}) IS NULL", expected
+        if kind in ("timestamp", "date"):
+            return f"CAST({src} AS TIMESTAMPTZ)", None, expected
+        if kind == "timestamptz":
+            return src, None, expected
+        return "CAST(NULL AS TIMESTAMPTZ)", f"{src} IS NOT NULL", expected
+    if t == "date":
+        expected = "an ISO 8601 date such as 2024-03-01"
+        if kind == "text":
+            expr = (f"coalesce(TRY_CAST(trim({src}) AS DATE), "
+                    f"CAST(TRY_CAST(trim({src}) AS TIMESTAMPTZ) AS DATE))")
+            if french:
+                fmts = ", ".join(_lit(f) for f in FRENCH_DATE_FORMATS)
+                expr = f"coalesce({expr}, CAST(TRY_STRPTIME(trim({src}), [{fmts}]) AS DATE))"
+                expected += " (or DD/MM/YYYY in a French export)"
+            return expr, f"NOT {blank} AND ({expr}) IS NULL", expected
+        if kind in ("timestamp", "timestamptz", "date"):
+            return f"CAST({src} AS DATE)", None, expected
+        return "CAST(NULL AS DATE)", f"{src} IS NOT NULL", expected
+    if t == "float":
+        expected = "a number" + (f" >= {col.min:g}" if col.min is not None else "")
+        if kind == "text":
+            expr = _number_sql(src, french)
+            hint = " (decimal comma allowed)" if french else " with a decimal point (a decimal comma needs a ';'-separated French export)"
+            return expr, f"NOT {blank} AND {expr} IS NULL", expected + hint
+        if kind in ("int", "float"):
+            return f"CAST({src} AS DOUBLE)", None, expected
+        return "CAST(NULL AS DOUBLE)", f"{src} IS NOT NULL", expected
+    if t == "int":
+        expected = "a whole number" + (f" >= {col.min:g}" if col.min is not None else "")
+        if kind == "int":
+            return f"CAST({src} AS BIGINT)", None, expected
+        if kind in ("text", "float"):
+            num = _number_sql(src, french) if kind == "text" else f"CAST({src} AS DOUBLE)"
+            expr = f"(CASE WHEN {num} = round({num}) AND abs({num}) < 9e18 THEN CAST({num} AS BIGINT) END)"
+            return expr, f"NOT {blank} AND {expr} IS NULL", expected
+        return "CAST(NULL AS BIGINT)", f"{src} IS NOT NULL", expected
+    if t == "bool":
+        expected = "true/false (also 1/0, yes/no, oui/non, vrai/faux)"
+        if kind == "bool":
+            return src, None, expected
+        if kind in ("int", "float"):
+            expr = f"(CASE WHEN {src} = 1 THEN true WHEN {src} = 0 THEN false END)"
+        elif kind == "text":
+            t_words = ", ".join(_lit(w) for w in TRUE_WORDS)
+            f_words = ", ".join(_lit(w) for w in FALSE_WORDS)
+            expr = (f"(CASE WHEN lower(trim({src})) IN ({t_words}) THEN true "
+                    f"WHEN lower(trim({src})) IN ({f_words}) THEN false END)")
+        else:
+            return "CAST(NULL AS BOOLEAN)", f"{src} IS NOT NULL", expected
+        return expr, f"NOT {blank} AND {expr} IS NULL", expected
+    raise ValueError(f"unknown contract type {t!r}")
+
+
+_DUCK_TYPE = {"id": "VARCHAR", "str": "VARCHAR", "timestamp": "TIMESTAMPTZ", "date": "DATE",
+              "float": "DOUBLE", "int": "BIGINT", "bool": "BOOLEAN"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading one source into a raw relation
+
+
+def _normalize_header(name: str) -> str:
+    return str(name).replace("\ufeff", "").strip().lower()
+
+
+def _head_bytes(path: Path, gz: bool, size: int = 1 << 18) -> bytes:
+    opener = gzip.open if gz else open
+    with opener(path, "rb") as fh:
+        return fh.read(size)
+
+
+def _sniff_csv(path: Path, gz: bool) -> tuple[str, str]:
+    """(encoding, separator) of a CSV file: UTF-8 (with or without BOM) or cp1252; ';' ',' or tab."""
+    head = _head_bytes(path, gz)
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    else:
+        cut = head.rfind(b"\n")
+        sample = head if len(head) < (1 << 18) or cut < 0 else head[:cut]
+        try:
+            sample.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    text = head.decode(encoding if encoding != "utf-8" else "utf-8", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    counts = {sep: _count_outside_quotes(first, sep) for sep in (";", ",", "\t")}
+    separator = max(counts, key=lambda s: (counts[s], s == ","))
+    return encoding, separator
+
+
+def _count_outside_quotes(line: str, sep: str) -> int:
+    n, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            n += 1
+    return n
+
+
+def _transcode_to_utf8(path: Path, gz: bool, encoding: str, tmpdir: Path) -> Path:
+    out = tmpdir / (path.name.removesuffix(".gz") + ".utf8.csv")
+    opener = gzip.open if gz else open
+    with opener(path, "rb") as raw, open(out, "w", encoding="utf-8", newline="") as dst:
+        reader = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        shutil.copyfileobj(reader, dst, 1 << 20)
+    return out
+
+
+def _csv_structure_problem(path: Path, gz: bool, encoding: str, separator: str, label: str) -> Problem:
+    """Find the first lines whose number of fields differs from the header's (a clearer message
+    than the CSV reader's)."""
+    opener = gzip.open if gz else open
+    bad: list[tuple[str, object]] = []
+    count = 0
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=separator)
+        header = next(reader, [])
+        for row in reader:
+            if len(row) != len(header) and row:
+                count += 1
+                if len(bad) < MAX_EXAMPLES:
+                    bad.append((f"line {reader.line_num}", f"{len(row)} fields"))
+    if bad:
+        return Problem(f"{count} lines do not have the header's {len(header)} fields", file=label,
+                       examples=tuple(bad), count=count,
+                       expected=f"{len(header)} fields separated by {separator!r} on every line")
+    return Problem("cannot be read as CSV", file=label,
+                   expected="a CSV file with a header row (',' or ';' separator, UTF-8 or cp1252)")
+
+
+class _Reader:
+    """Registers sources as raw relations on a DuckDB connection and records their problems."""
+
+    def __init__(self, duck: duckdb.DuckDBPyConnection, tmpdir: Path):
+        self.duck = duck
+        self.tmpdir = tmpdir
+
+    def csv(self, src: SourceFile) -> tuple[str, str]:
+        """Create ``_raw_<table>`` (all text) with a ``__row`` label column; returns (relation, row label prefix)."""
+        assert src.path is not None
+        gz = src.fmt == "csv.gz"
+        encoding, separator = _sniff_csv(src.path, gz)
+        src.encoding, src.separator = encoding, separator
+        src.french = separator == ";"
+        rel = f"_raw_{src.table}"
+        path = src.path
+        if encoding == "cp1252":
+            path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
+        for attempt in range(2):
+            try:
+                self.duck.execute(
+                    f"CREATE OR REPLACE TABLE {rel} AS SELECT * FROM read_csv(?, delim=?, header=true, "
+                    f"all_varchar=true, quote='\"', escape='\"', normalize_names=false)",
+                    [str(path), separator],
+                )
+                break
+            except duckdb.Error as exc:
+                if attempt == 0 and encoding != "cp1252" and "unicode" in str(exc).lower():
+                    encoding = src.encoding = "cp1252"
+                    path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
+                    continue
+                raise KpiInputError(_csv_structure_problem(src.path, gz, encoding if encoding != "utf-8-sig" else "utf-8-sig", separator, src.label)) from None
+        self.duck.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT rowid + 2 AS __row, * FROM {rel}")
+        return rel, "line"
+
+    def parquet(self, src: SourceFile) -> tuple[str, str]:
+        rel = f"_raw_{src.table}"
+        try:
+            self.duck.execute(
+                f"CREATE OR REPLACE VIEW {rel} AS SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet({_lit(str(src.path))}, file_row_number=true)"
+            )
+            self.duck.execute(f"SELECT * FROM {rel} LIMIT 0").fetchall()
+        except duckdb.Error as exc:
+            raise KpiInputError(Problem(f"cannot be read as Parquet ({str(exc).splitlines()[0]})", file=src.label)) from None
+        return rel, "row"
+
+    def xlsx(self, src: SourceFile) -> tuple[str, str]:
+        src.french = True
+        try:
+            frame = pd.read_excel(src.path, sheet_name=0, dtype=str, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many kinds for a corrupt workbook
+            raise KpiInputError(Problem(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
+                                        file=src.label)) from None
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.insert(0, "__row", range(2, len(frame) + 2))
+        return self.frame(src, frame, prefix="row")
+
+    def frame(self, src: SourceFile, frame: pd.DataFrame, prefix: str = "row index") -> tuple[str, str]:
+        rel = f"_raw_{src.table}"
+        if "__row" not in frame.columns:
+            frame = frame.copy()
+            frame.insert(0, "__row", range(len(frame)))
+        frame.columns = [str(c) for c in frame.columns]
+        self.duck.register(f"{rel}_df", frame)
+        self.duck.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT * FROM {rel}_df")
+        self.duck.unregister(f"{rel}_df")
+        return rel, prefix
+
+
+# ----------------------------------------------------------------------------------------------
+# Typing and checking one table
+
+
+def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFile, rel: str, prefix: str,
+                 *, materialize: bool) -> tuple[frozenset[str], list[Problem]]:
+    """Create the typed relation ``spec.name`` from raw relation ``rel``; returns (provided columns, problems)."""
+    described = duck.execute(f"DESCRIBE {rel}").fetchall()
+    raw_types = {row[0]: row[1] for row in described if row[0] != "__row"}
+    by_norm: dict[str, str] = {}
+    problems: list[Problem] = []
+    for raw_name in raw_types:
+        norm = _normalize_header(raw_name)
+        if norm in by_norm:
+            problems.append(Problem(f"column {norm!r} appears twice", file=src.label, column=norm))
+        by_norm[norm] = raw_name
+    missing = [c for c in spec.required if c not in by_norm]
+    for name in missing:
+        close = difflib.get_close_matches(name, by_norm, n=1, cutoff=0.6)
+        hint = f" (found {close[0]!r}: a typo?)" if close else ""
+        problems.append(Problem(f"required column is missing{hint}", file=src.label, column=name,
+                                expected=f"columns {', '.join(spec.required)} (found: {', '.join(by_norm) or 'none'})"))
+    if problems:
+        return frozenset(), problems
+    n_rows = duck.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+    if n_rows == 0:
+        return frozenset(), [Problem("has a header but no rows", file=src.label,
+                                     expected=f"at least one {spec.doc.split(' per ')[-1]} row, or no file at all")]
+
+    selects: list[str] = []
+    checks: list[tuple[str, str, str, str, str]] = []  # (column, condition, value sql, message, expected)
+    provided = []
+    for col in spec.columns:
+        if col.name in by_norm:
+            provided.append(col.name)
+            src_sql = _q(by_norm[col.name])
+            expr, bad, expected = _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)
+            if bad is not None:
+                checks.append((col.name, bad, src_sql, "cannot be read", expected))
+            if col.required:
+                cond = f"({expr}) IS NULL" + (f" AND NOT ({bad})" if bad else "")
+                checks.append((col.name, cond, src_sql, "empty in a required column", expected))
+            if col.min is not None:
+                checks.append((col.name, f"({expr}) < {col.min}", src_sql, f"below {col.min:g}",
+                               f"values >= {col.min:g}"))
+        elif col.default is not None:
+            expr = _lit(col.default)
+        else:
+            expr = f"CAST(NULL AS {_DUCK_TYPE[col.type]})"
+        selects.append(f"{expr} AS {_q(col.name)}")
+    if spec.name == "sessions" and "channel" not in by_norm and ("source" in by_norm or "medium" in by_norm):
+        src_sql = _q(by_norm["source"]) if "source" in by_norm else "NULL"
+        med_sql = _q(by_norm["medium"]) if "medium" in by_norm else "NULL"
+        camp_sql = _q(by_norm["campaign"]) if "campaign" in by_norm else "NULL"
+        idx = [i for i, s in enumerate(selects) if s.endswith(' AS "channel"')][0]
+        selects[idx] = f"{channel_case_sql(src_sql, med_sql, camp_sql)} AS \"channel\""
+        provided.append("channel")
+    extras = [n for n in by_norm if n not in spec.names and not n.startswith("__")]
+    selects += [f"{_q(by_norm[n])} AS {_q(n)}" for n in extras]
+
+    if checks:
+        agg = ", ".join(f"count_if({c[1]})" for c in checks)
+        counts = duck.execute(f"SELECT {agg} FROM {rel}").fetchone()
+        for (column, cond, value_sql, message, expected), count in zip(checks, counts):
+            if count:
+                rows = duck.execute(
+                    f"SELECT __row, {value_sql} FROM {rel} WHERE {cond} ORDER BY __row LIMIT {MAX_EXAMPLES}"
+                ).fetchall()
+                problems.append(Problem(f"{_plural(int(count), 'value')}: {message}", file=src.label, column=column, count=int(count),
+                                        examples=tuple((f"{prefix} {r}", v) for r, v in rows), expected=expected))
+    for col in spec.columns:
+        if col.unique and col.name in by_norm:
+            problems += _duplicate_problems(duck, col, rel, prefix, src, by_norm[col.name], raw_types[by_norm[col.name]])
+    if problems:
+        return frozenset(), problems
+
+    kind = "TABLE" if materialize else "VIEW"
+    duck.execute(f"CREATE OR REPLACE {kind} {_q(spec.name)} AS SELECT {', '.join(selects)} FROM {rel}")
+    if materialize:
+        duck.execute(f"DROP TABLE IF EXISTS {rel}")
+    return frozenset(provided), problems
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, prefix: str, src: SourceFile,
+                        raw_name: str, raw_type: str) -> list[Problem]:
+    """Ids that appear more than once, with the rows of the first one."""
+    key = _typed_sql(col, _q(raw_name), _kind(raw_type), src.french)[0]
+    dup = duck.execute(
+        f"SELECT k, count(*) AS n, min(__row) AS first FROM (SELECT {key} AS k, __row FROM {rel}) "
+        f"WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1 ORDER BY first LIMIT {MAX_EXAMPLES}"
+    ).fetchall()
+    if not dup:
+        return []
+    total = duck.execute(
+        f"SELECT count(*) FROM (SELECT {key} AS k FROM {rel} WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
+    ).fetchone()[0]
+    rows = duck.execute(f"SELECT __row FROM {rel} WHERE {key} = ? ORDER BY __row LIMIT {MAX_EXAMPLES}",
+                        [dup[0][0]]).fetchall()
+    where = ", ".join(f"{prefix} {r}" for (r,) in rows)
+    return [Problem(f"{_plural(int(total), 'duplicated id')} (the first, {dup[0][0]!r}, is on {where})",
+                    file=src.label, column=col.name, count=int(total),
+                    examples=tuple((f"id {v!r}", f"{n} rows") for v, n, _ in dup), expected="each id once")]
+
+
+def _reference_warnings(duck: duckdb.DuckDBPyConnection, tables: set[str], sources: dict[str, SourceFile]) -> list[Problem]:
+    """Rows pointing to ids that the other table does not hold (warnings, not errors)."""
+    links = [("orders", "session_id", "sessions", "session_id"),
+             ("carts", "order_id", "orders", "order_id"),
+             ("carts", "session_id", "sessions", "session_id"),
+             ("searches", "session_id", "sessions", "session_id")]
+    out = []
+    for table, column, target, key in links:
+        if table in tables and target in tables:
+            q = (f"FROM {_q(table)} t WHERE t.{_q(column)} IS NOT NULL AND NOT EXISTS "
+                 f"(SELECT 1 FROM {_q(target)} s WHERE s.{_q(key)} = t.{_q(column)})")
+            n = duck.execute(f"SELECT count(*) {q}").fetchone()[0]
+            if n:
+                ex = duck.execute(f"SELECT t.{_q(column)} {q} LIMIT {MAX_EXAMPLES}").fetchall()
+                out.append(Problem(f"{_plural(int(n), 'row')} point to a {key} that is not in {sources[target].label}",
+                                   file=sources[table].label, column=column, count=int(n),
+                                   examples=tuple(("value", v) for (v,) in ex)))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[Problem]]:
+    label_dir = str(folder)
+    if not folder.exists():
+        raise KpiInputError(Problem("client folder not found", file=label_dir,
+                                    expected="a folder holding sessions.csv, orders.csv, ... (see the data contract)"))
+    if not folder.is_dir():
+        raise KpiInputError(Problem("is a file, not a client folder", file=label_dir,
+                                    expected="a folder holding one file per table"))
+    found: dict[str, SourceFile] = {}
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    expected_names = [f"{t}.{e}" for t in TABLE_NAMES for e in EXTENSIONS]
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith((".", "~$")) or name in ("client.yml", "client.yaml") or path.is_dir():
+            continue
+        if name.lower().endswith(IGNORED_SUFFIXES):
+            continue
+        match = None
+        for ext in EXTENSIONS:
+            if name.endswith("." + ext) and name[: -len(ext) - 1] in TABLES:
+                match = (name[: -len(ext) - 1], ext)
+                break
+        if match is None:
+            close = difflib.get_close_matches(name, expected_names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            warnings.append(Problem(f"unknown file name, ignored{hint}", file=name,
+                                    expected=f"<table>.<ext> with a table among {', '.join(TABLE_NAMES)} "
+                                             f"and ext among {', '.join(EXTENSIONS)}"))
+            continue
+        table, ext = match
+        if table in found:
+            errors.append(Problem(f"two files for the {table} table ({found[table].label} and {name})",
+                                  file=name, expected="one file per table"))
+            continue
+        if path.stat().st_size == 0:
+            errors.append(Problem("file is empty (0 bytes)", file=name, expected=f"the {table} table with a header row"))
+            continue
+        found[table] = SourceFile(table=table, label=name, path=path, fmt=ext)
+    if not found and not errors:
+        errors.append(Problem("no table file found in the client folder", file=label_dir,
+                              expected=f"at least one of {', '.join(t + '.csv' for t in TABLE_NAMES)} "
+                                       f"(or .csv.gz, .parquet, .xlsx)"))
+    return found, errors, warnings
+
+
+def _connect(timezone: str):
+    backend = ibis.duckdb.connect()
+    backend.con.execute(f"SET TimeZone = {_lit(timezone)}")
+    return backend
+
+
+def load_client(path: str | Path, **settings: Any) -> Client:
+    """Read a client folder into typed Ibis tables on a new in-process DuckDB connection.
+
+    Parameters
+    ----------
+    path
+        The client folder (``sessions.csv``, ``orders.parquet``, ... and an optional ``client.yml``).
+    **settings
+        Values that replace those of ``client.yml`` (``margin_rate=0.4``, ``language="en"``...);
+        None leaves a setting as it is.
+
+    Returns
+    -------
+    Client
+        Tables (only those provided), settings, warnings (unknown files, orders pointing to unknown
+        sessions) and the source of each table.
+
+    Raises
+    ------
+    KpiInputError
+        Listing every problem found: missing required columns, unparseable timestamps or numbers
+        (with their rows and values), negative amounts, duplicated ids, empty or unreadable files,
+        an empty folder or a folder that is not there.
+    """
+    from .paths import resolve_client_dir
+
+    folder = resolve_client_dir(path)
+    found, errors, warnings = _discover(folder)
+    cfg, cfg_errors, cfg_warnings = _read_settings(folder)
+    errors += cfg_errors
+    warnings += cfg_warnings
+    cfg = cfg.replace(**{k: v for k, v in settings.items() if k != "timezone"})
+    if settings.get("timezone"):
+        cfg = cfg.replace(timezone=settings["timezone"])
+    if settings.get("margin_rate") is not None or settings.get("language") is not None:
+        cfg, more, _ = _check_settings({k: v for k, v in cfg.__dict__.items()}, file="parameters", default_name=cfg.name)
+        errors += more
+    backend = _connect(cfg.timezone)
+    duck = backend.con
+    provided: dict[str, frozenset[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
+        reader = _Reader(duck, Path(tmp))
+        for table, src in found.items():
+            try:
+                rel, prefix = getattr(reader, src.fmt.replace("csv.gz", "csv"))(src)
+                cols, problems = _build_table(duck, TABLES[table], src, rel, prefix, materialize=src.fmt != "parquet")
+            except KpiInputError as exc:
+                problems, cols = exc.problems, frozenset()
+            errors += problems
+            if not problems:
+                provided[table] = cols
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use client folder {folder}: {len(errors)} problem"
+                                           f"{'s' if len(errors) > 1 else ''}")
+    warnings += _reference_warnings(duck, set(provided), found)
+    tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
+    return Client(cfg, backend, tables, provided, found, warnings, folder)
+
+
+def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timezone: str = "Europe/Paris",
+                       **settings: Any) -> Client:
+    """A :class:`Client` from pandas DataFrames (or Ibis tables), typed and checked like a folder.
+
+    ``frames`` maps table names of the contract to data; naive datetimes are read in ``timezone``.
+    Other keyword arguments are settings (``margin_rate``, ``product_page_pattern``...).
+    """
+    raw_settings = {"name": name, "timezone": timezone, **settings}
+    cfg, errors, _ = _check_settings(raw_settings, file="settings", default_name=name)
+    unknown = [t for t in frames if t not in TABLES]
+    errors += [Problem(f"unknown table {t!r}", expected=f"one of {', '.join(TABLE_NAMES)}") for t in unknown]
+    backend = _connect(cfg.timezone)
+    duck = backend.con
+    provided: dict[str, frozenset[str]] = {}
+    sources: dict[str, SourceFile] = {}
+    with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
+        reader = _Reader(duck, Path(tmp))
+        for table, data in frames.items():
+            if table not in TABLES or data is None:
+                continue
+            if isinstance(data, ibis.Table):
+                data = data.to_pandas()
+            if not isinstance(data, pd.DataFrame):
+                data = pd.DataFrame(data)
+            src = SourceFile(table=table, label=f"{table} (DataFrame)")
+            sources[table] = src
+            frame = data.reset_index(drop=True)
+            rel, prefix = reader.frame(src, frame)
+            if frame.empty:
+                # An empty frame is a legitimate "no rows" table in code (unlike an empty export).
+                cols = frozenset(c for c in map(_normalize_header, frame.columns) if c in TABLES[table].names)
+                selects = ", ".join(f"CAST(NULL AS {_DUCK_TYPE[c.type]}) AS {_q(c.name)}" for c in TABLES[table].columns)
+                duck.execute(f"CREATE OR REPLACE TABLE {_q(table)} AS SELECT {selects} LIMIT 0")
+                provided[table] = cols
+                continue
+            cols, problems = _build_table(duck, TABLES[table], src, rel, prefix, materialize=True)
+            errors += problems
+            if not problems:
+                provided[table] = cols
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use these tables: {len(errors)} problem{'s' if len(errors) > 1 else ''}")
+    warnings = _reference_warnings(duck, set(provided), sources)
+    tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
+    return Client(cfg, backend, tables, provided, sources, warnings, None)
+
+
+def as_client(data: Any, **settings: Any) -> Client:
+    """Whatever a helper was given, as a :class:`Client`.
+
+    Accepts a :class:`Client` (returned as is, or with settings replaced), a client folder path,
+    or a mapping of table names to pandas DataFrames / Ibis tables.
+    """
+    if isinstance(data, Client):
+        changes = {k: v for k, v in settings.items() if v is not None}
+        return data.with_settings(**changes) if changes else data
+    if isinstance(data, (str, Path)):
+        return load_client(data, **settings)
+    if isinstance(data, Mapping):
+        return client_from_frames(data, **settings)
+    raise TypeError(f"expected a Client, a client folder or a dict of tables, got {type(data).__name__}")
