@@ -26,3 +26,10 @@ __all__ = [
     "sample_client",
     "sample_clients",
 ]
+
+# Known, harmless deprecation notices raised inside Ibis by newer DuckDB and pandas releases:
+# silenced here (scoped to Ibis's own modules) so that notebooks and reports stay free of noise.
+import warnings as _warnings
+
+_warnings.filterwarnings("ignore", message=r"fetch_arrow_table\(\) is deprecated", category=DeprecationWarning)
+_warnings.filterwarnings("ignore", message=r"The 'future.infer_string' option is deprecated", module=r"ibis\.")

@@ -226,7 +226,7 @@ class Client:
             col = f'"{spec.time_column}"'
             n, first, last = self.con.con.execute(
                 f'SELECT count(*), min(CAST({col} AS DATE)), max(CAST({col} AS DATE)) FROM "{name}"'
-            ).fetchone()
+            ).fetchall()[0]
             src = self.sources.get(name)
             rows.append({
                 "table": name,
@@ -422,6 +422,21 @@ def _count_outside_quotes(line: str, sep: str) -> int:
     return n
 
 
+def _csv_header(path: Path, gz: bool, encoding: str, separator: str) -> list[str]:
+    """Column names of the header row, made unique (a repeated name gets a ``__2`` suffix so that
+    the problem can be reported on the named column rather than as a read failure)."""
+    opener = gzip.open if gz else open
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as fh:
+        names = next(csv.reader(fh, delimiter=separator), [])
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        key = _normalize_header(name)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(name if seen[key] == 1 else f"{name}__{seen[key]}")
+    return out
+
+
 def _transcode_to_utf8(path: Path, gz: bool, encoding: str, tmpdir: Path) -> Path:
     out = tmpdir / (path.name.removesuffix(".gz") + ".utf8.csv")
     opener = gzip.open if gz else open
@@ -446,7 +461,7 @@ def _csv_structure_problem(path: Path, gz: bool, encoding: str, separator: str, 
                 if len(bad) < MAX_EXAMPLES:
                     bad.append((f"line {reader.line_num}", f"{len(row)} fields"))
     if bad:
-        return Problem(f"{count} lines do not have the header's {len(header)} fields", file=label,
+        return Problem(f"{_plural(count, 'line')} without the header's {len(header)} fields", file=label,
                        examples=tuple(bad), count=count,
                        expected=f"{len(header)} fields separated by {separator!r} on every line")
     return Problem("cannot be read as CSV", file=label,
@@ -471,11 +486,13 @@ class _Reader:
         path = src.path
         if encoding == "cp1252":
             path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
+        header = _csv_header(src.path, gz, encoding, separator)
+        columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
         for attempt in range(2):
             try:
                 self.duck.execute(
                     f"CREATE OR REPLACE TABLE {rel} AS SELECT * FROM read_csv(?, delim=?, header=true, "
-                    f"all_varchar=true, quote='\"', escape='\"', normalize_names=false)",
+                    f"auto_detect=false, columns={columns}, quote='\"', escape='\"', strict_mode=true)",
                     [str(path), separator],
                 )
                 break
@@ -484,7 +501,7 @@ class _Reader:
                     encoding = src.encoding = "cp1252"
                     path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
                     continue
-                raise KpiInputError(_csv_structure_problem(src.path, gz, encoding if encoding != "utf-8-sig" else "utf-8-sig", separator, src.label)) from None
+                raise KpiInputError(_csv_structure_problem(src.path, gz, encoding, separator, src.label)) from None
         self.duck.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT rowid + 2 AS __row, * FROM {rel}")
         return rel, "line"
 
@@ -536,7 +553,9 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     problems: list[Problem] = []
     for raw_name in raw_types:
         norm = _normalize_header(raw_name)
-        if norm in by_norm:
+        base = re.sub(r"__\d+$", "", norm)
+        if norm in by_norm or (base != norm and base in by_norm):
+            norm = base
             problems.append(Problem(f"column {norm!r} appears twice", file=src.label, column=norm))
         by_norm[norm] = raw_name
     missing = [c for c in spec.required if c not in by_norm]
@@ -547,7 +566,7 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
                                 expected=f"columns {', '.join(spec.required)} (found: {', '.join(by_norm) or 'none'})"))
     if problems:
         return frozenset(), problems
-    n_rows = duck.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+    n_rows = duck.execute(f"SELECT count(*) FROM {rel}").fetchall()[0][0]
     if n_rows == 0:
         return frozenset(), [Problem("has a header but no rows", file=src.label,
                                      expected=f"at least one {spec.doc.split(' per ')[-1]} row, or no file at all")]
@@ -585,7 +604,7 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
 
     if checks:
         agg = ", ".join(f"count_if({c[1]})" for c in checks)
-        counts = duck.execute(f"SELECT {agg} FROM {rel}").fetchone()
+        counts = duck.execute(f"SELECT {agg} FROM {rel}").fetchall()[0]
         for (column, cond, value_sql, message, expected), count in zip(checks, counts):
             if count:
                 rows = duck.execute(
@@ -622,7 +641,7 @@ def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, 
         return []
     total = duck.execute(
         f"SELECT count(*) FROM (SELECT {key} AS k FROM {rel} WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     rows = duck.execute(f"SELECT __row FROM {rel} WHERE {key} = ? ORDER BY __row LIMIT {MAX_EXAMPLES}",
                         [dup[0][0]]).fetchall()
     where = ", ".join(f"{prefix} {r}" for (r,) in rows)
@@ -642,7 +661,7 @@ def _reference_warnings(duck: duckdb.DuckDBPyConnection, tables: set[str], sourc
         if table in tables and target in tables:
             q = (f"FROM {_q(table)} t WHERE t.{_q(column)} IS NOT NULL AND NOT EXISTS "
                  f"(SELECT 1 FROM {_q(target)} s WHERE s.{_q(key)} = t.{_q(column)})")
-            n = duck.execute(f"SELECT count(*) {q}").fetchone()[0]
+            n = duck.execute(f"SELECT count(*) {q}").fetchall()[0][0]
             if n:
                 ex = duck.execute(f"SELECT t.{_q(column)} {q} LIMIT {MAX_EXAMPLES}").fetchall()
                 out.append(Problem(f"{_plural(int(n), 'row')} point to a {key} that is not in {sources[target].label}",

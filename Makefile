@@ -1,0 +1,44 @@
+# kpi-kit: `make help` lists the targets. Everything runs in .venv, created on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+REPORT_CONFIG ?= reports.yml
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help report test notebooks clean distclean benchmark venv
+
+help: ## list the targets
+	@echo "kpi-kit: make TARGET"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | awk -F'\t' '{printf "  %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kpi-kit needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (kpi-kit)" >/dev/null
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the kit into it (done by the other targets when needed)
+
+report: $(STAMP) ## run every notebook for every sample client and write reports/ (HTML and PDF)
+	$(PY) -m kpi_helpers report $(REPORT_CONFIG)
+
+test: $(STAMP) ## run the whole test suite (units, notebooks through papermill, nbval)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+notebooks: $(STAMP) ## re-execute the committed notebooks in place on the sample data
+	$(PY) -m kpi_helpers.notebook_tools execute-committed
+
+benchmark: $(STAMP) ## run the benchmarks (see benchmarks/README.md; takes several minutes)
+	$(PY) benchmarks/run.py
+
+clean: ## remove generated reports and caches (keeps .venv)
+	rm -rf reports .pytest_cache .hypothesis benchmarks/data benchmarks/results
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV) *.egg-info
