@@ -1,0 +1,219 @@
+"""French and English labels, and the formatting of numbers, percentages and money.
+
+Every label a chart, a table or a report shows comes from here, so that a client report is in
+French by default and an English one says the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "TEXT", "label", "kpi_label",
+           "channel_label", "device_label", "format_number", "format_percent", "format_money", "format_kpi",
+           "LANGUAGES", "check_language", "currency_symbol"]
+
+LANGUAGES = ("fr", "en")
+
+KPI_LABELS: dict[str, dict[str, str]] = {
+    "sessions": {"fr": "Visites", "en": "Sessions"},
+    "visitors": {"fr": "Visiteurs", "en": "Visitors"},
+    "orders": {"fr": "Commandes", "en": "Orders"},
+    "buyers": {"fr": "Acheteurs", "en": "Buyers"},
+    "revenue": {"fr": "Chiffre d'affaires", "en": "Revenue"},
+    "conversion_rate": {"fr": "Taux de conversion (visiteurs)", "en": "Conversion rate (visitors)"},
+    "session_conversion_rate": {"fr": "Taux de conversion (visites)", "en": "Conversion rate (sessions)"},
+    "orders_per_session": {"fr": "Commandes par visite", "en": "Orders per session"},
+    "average_order_value": {"fr": "Panier moyen", "en": "Average order value"},
+    "median_days_to_purchase": {"fr": "Jours avant achat (médiane)", "en": "Days to purchase (median)"},
+    "median_visits_to_purchase": {"fr": "Visites avant achat (médiane)", "en": "Visits to purchase (median)"},
+    "product_page_bounce_rate": {"fr": "Taux de rebond des pages produit", "en": "Product page bounce rate"},
+    "carts": {"fr": "Paniers créés", "en": "Carts created"},
+    "abandoned_carts": {"fr": "Paniers abandonnés", "en": "Abandoned carts"},
+    "cart_abandonment_rate": {"fr": "Taux d'abandon de panier", "en": "Cart abandonment rate"},
+    "ad_spend": {"fr": "Dépenses publicitaires", "en": "Ad spend"},
+    "cost_per_acquisition": {"fr": "Coût par acquisition (CPA)", "en": "Cost per acquisition (CPA)"},
+    "roas": {"fr": "ROAS", "en": "ROAS"},
+    "break_even_cpa": {"fr": "CPA d'équilibre", "en": "Break-even CPA"},
+    "roi": {"fr": "ROI", "en": "ROI"},
+    "new_customers": {"fr": "Nouveaux clients", "en": "New customers"},
+    "returning_customers": {"fr": "Clients fidèles (déjà acheteurs)", "en": "Returning customers"},
+    "returning_customer_rate": {"fr": "Part de clients fidèles", "en": "Returning customer rate"},
+    "repeat_purchase_rate": {"fr": "Taux de réachat", "en": "Repeat purchase rate"},
+    "searches": {"fr": "Recherches internes", "en": "Site searches"},
+    "search_rate": {"fr": "Taux d'utilisation de la recherche", "en": "Search rate"},
+    "zero_result_rate": {"fr": "Recherches sans résultat", "en": "Zero-result rate"},
+    "search_to_purchase_rate": {"fr": "Conversion après recherche", "en": "Search-to-purchase rate"},
+    "posts": {"fr": "Publications", "en": "Posts"},
+    "impressions": {"fr": "Impressions", "en": "Impressions"},
+    "engagement_rate": {"fr": "Taux d'engagement", "en": "Engagement rate"},
+    "engagement_rate_all_interactions": {"fr": "Engagement (avec partages et enregistrements)",
+                                         "en": "Engagement (with shares and saves)"},
+    "engagement_rate_by_reach": {"fr": "Engagement par personne atteinte", "en": "Engagement by reach"},
+    "engagement_rate_by_views": {"fr": "Engagement par vue", "en": "Engagement by views"},
+    "engagement_rate_impressions_or_views": {"fr": "Engagement (impressions ou vues)",
+                                             "en": "Engagement (impressions or views)"},
+}
+
+#: How each KPI's value is shown: percent, money, count, ratio, days, visits, number
+KPI_UNITS: dict[str, str] = {
+    **{k: "count" for k in ("sessions", "visitors", "orders", "buyers", "carts", "abandoned_carts", "new_customers",
+                            "returning_customers", "searches", "posts", "impressions")},
+    **{k: "money" for k in ("revenue", "average_order_value", "ad_spend", "cost_per_acquisition", "break_even_cpa")},
+    **{k: "percent" for k in ("conversion_rate", "session_conversion_rate", "product_page_bounce_rate",
+                              "cart_abandonment_rate", "roi", "returning_customer_rate", "repeat_purchase_rate",
+                              "search_rate", "zero_result_rate", "search_to_purchase_rate", "engagement_rate",
+                              "engagement_rate_all_interactions", "engagement_rate_by_reach",
+                              "engagement_rate_by_views", "engagement_rate_impressions_or_views")},
+    "roas": "ratio",
+    "orders_per_session": "number",
+    "median_days_to_purchase": "days",
+    "median_visits_to_purchase": "visits",
+}
+
+CHANNEL_LABELS: dict[str, dict[str, str]] = {
+    "organic_search": {"fr": "Référencement naturel (SEO)", "en": "Organic search (SEO)"},
+    "paid_search": {"fr": "Référencement payant (SEA)", "en": "Paid search (SEA)"},
+    "direct": {"fr": "Accès direct", "en": "Direct"},
+    "referral": {"fr": "Sites référents", "en": "Referral"},
+    "price_comparator": {"fr": "Comparateurs de prix", "en": "Price comparators"},
+    "organic_social": {"fr": "Réseaux sociaux", "en": "Organic social"},
+    "paid_social": {"fr": "Réseaux sociaux payants", "en": "Paid social"},
+    "email": {"fr": "E-mail", "en": "Email"},
+    "affiliate": {"fr": "Affiliation", "en": "Affiliates"},
+    "display": {"fr": "Display", "en": "Display"},
+    "other": {"fr": "Autres", "en": "Other"},
+    "unknown": {"fr": "Inconnu", "en": "Unknown"},
+}
+
+DEVICE_LABELS: dict[str, dict[str, str]] = {
+    "desktop": {"fr": "Ordinateur", "en": "Desktop"},
+    "mobile": {"fr": "Mobile", "en": "Mobile"},
+    "tablet": {"fr": "Tablette", "en": "Tablet"},
+    "unknown": {"fr": "Inconnu", "en": "Unknown"},
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "all": {"fr": "Tous", "en": "All"},
+    "channel": {"fr": "Canal", "en": "Channel"},
+    "device": {"fr": "Appareil", "en": "Device"},
+    "platform": {"fr": "Plateforme", "en": "Platform"},
+    "format": {"fr": "Format", "en": "Format"},
+    "period": {"fr": "Période", "en": "Period"},
+    "comparison": {"fr": "Comparaison", "en": "Comparison"},
+    "previous_period": {"fr": "période précédente", "en": "previous period"},
+    "previous_year": {"fr": "même période l'an dernier", "en": "same period last year"},
+    "change": {"fr": "Évolution", "en": "Change"},
+    "value": {"fr": "Valeur", "en": "Value"},
+    "kpi": {"fr": "Indicateur", "en": "KPI"},
+    "date": {"fr": "Date", "en": "Date"},
+    "day": {"fr": "Jour", "en": "Day"},
+    "week": {"fr": "Semaine", "en": "Week"},
+    "month": {"fr": "Mois", "en": "Month"},
+    "orders": {"fr": "Commandes", "en": "Orders"},
+    "share_of_orders": {"fr": "Part des commandes", "en": "Share of orders"},
+    "days_since_first_visit": {"fr": "Jours depuis la première visite", "en": "Days since the first visit"},
+    "visits_until_order": {"fr": "Visites jusqu'à la commande", "en": "Visits until the order"},
+    "shipping_fee": {"fr": "Frais de port", "en": "Shipping fee"},
+    "cohort": {"fr": "Cohorte (mois du 1er achat)", "en": "Cohort (month of first order)"},
+    "months_since_first": {"fr": "Mois depuis le 1er achat", "en": "Months since first order"},
+    "query": {"fr": "Recherche", "en": "Query"},
+    "landing_page": {"fr": "Page d'entrée", "en": "Landing page"},
+    "unavailable": {"fr": "Indisponible", "en": "Unavailable"},
+    "no_data": {"fr": "Pas de données pour cette sélection.", "en": "No data for this selection."},
+    "missing_table": {"fr": "Ce client ne fournit pas la table « {table} » : cette partie ne peut pas être calculée ({reason}).",
+                      "en": "This client does not provide the '{table}' table: this part cannot be computed ({reason})."},
+    "unavailable_kpi": {"fr": "{kpi} n'est pas disponible : {reason}.", "en": "{kpi} is not available: {reason}."},
+    "spend": {"fr": "Dépenses", "en": "Spend"},
+    "break_even": {"fr": "CPA d'équilibre", "en": "Break-even CPA"},
+    "new": {"fr": "Nouveaux", "en": "New"},
+    "returning": {"fr": "Fidèles", "en": "Returning"},
+    "customers": {"fr": "Clients", "en": "Customers"},
+    "sessions": {"fr": "Visites", "en": "Sessions"},
+    "searches": {"fr": "Recherches", "en": "Searches"},
+    "generated_on": {"fr": "Généré le", "en": "Generated on"},
+}
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+    return language
+
+
+def label(key: str, language: str = "fr", **fields: Any) -> str:
+    """A piece of interface text; ``fields`` fill its ``{placeholders}``."""
+    entry = TEXT.get(key) or KPI_LABELS.get(key) or CHANNEL_LABELS.get(key) or DEVICE_LABELS.get(key)
+    text = entry[check_language(language)] if entry else key
+    return text.format(**fields) if fields else text
+
+
+def kpi_label(kpi_id: str, language: str = "fr") -> str:
+    return KPI_LABELS.get(kpi_id, {}).get(check_language(language), kpi_id)
+
+
+def channel_label(channel: str, language: str = "fr") -> str:
+    return CHANNEL_LABELS.get(channel, {}).get(check_language(language), channel)
+
+
+def device_label(device: str, language: str = "fr") -> str:
+    return DEVICE_LABELS.get(device, {}).get(check_language(language), device)
+
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+
+
+def currency_symbol(currency: str) -> str:
+    return _SYMBOLS.get(currency, currency)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: Any, language: str = "fr", decimals: int = 0) -> str:
+    """``1234.5`` -> ``"1 234,5"`` (fr, narrow no-break space) or ``"1,234.5"`` (en); null -> ``"–"``."""
+    if _missing(value):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    if check_language(language) == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def format_percent(value: Any, language: str = "fr", decimals: int = 1, signed: bool = False) -> str:
+    """A 0-1 fraction as a percentage: ``0.0213`` -> ``"2,1 %"`` (fr) or ``"2.1%"`` (en)."""
+    if _missing(value):
+        return "–"
+    text = format_number(abs(value) * 100 if signed else value * 100, language, decimals)
+    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
+    return f"{sign}{text}\u00a0%" if language == "fr" else f"{sign}{text}%"
+
+
+def format_money(value: Any, language: str = "fr", currency: str = "EUR", decimals: int = 2) -> str:
+    """``1234.5`` -> ``"1 234,50 €"`` (fr) or ``"€1,234.50"`` (en)."""
+    if _missing(value):
+        return "–"
+    symbol = currency_symbol(currency)
+    text = format_number(value, language, decimals)
+    return f"{text}\u00a0{symbol}" if language == "fr" else (f"{symbol}{text}" if len(symbol) == 1 else f"{text} {symbol}")
+
+
+def format_kpi(kpi_id: str, value: Any, *, language: str = "fr", currency: str = "EUR") -> str:
+    """A KPI value formatted for its unit and the language."""
+    unit = KPI_UNITS.get(kpi_id, "number")
+    if _missing(value):
+        return "–"
+    if unit == "count":
+        return format_number(value, language, 0)
+    if unit == "money":
+        return format_money(value, language, currency, 2)
+    if unit == "percent":
+        return format_percent(value, language, 2 if abs(value) < 0.1 else 1)
+    if unit == "ratio":
+        return format_number(value, language, 2) + "\u00a0×"
+    if unit == "days":
+        return format_number(value, language, 1) + (" j" if language == "fr" else " d")
+    if unit == "visits":
+        return format_number(value, language, 1)
+    return format_number(value, language, 3)

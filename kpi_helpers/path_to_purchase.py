@@ -1,0 +1,136 @@
+"""Path to purchase: days and visits before purchase (medians and distributions).
+
+Matomo's "days to conversion" and "visits to conversion". For each order of the period:
+
+* days = floor((ordered_at - first session of that visitor, all history) / 24 h), an exact
+  duration (daylight-saving changes do not shift it by an hour);
+* visits = the rank of the order's session among that visitor's sessions (1 = first visit),
+  sessions ordered by start time then id; for an order without a session, the number of the
+  visitor's sessions started at or before ordered_at.
+
+The visitor is ``orders.visitor_id``, else the visitor of the order's session. Orders whose
+visitor has no session (or none before the order) are left out.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from .core import Scope, agg, compute, kpi, parts, public
+from .loading import as_client
+
+__all__ = [
+    "median_days_to_purchase", "median_visits_to_purchase", "days_to_purchase", "visits_to_purchase",
+    "DAYS_BUCKETS", "VISITS_BUCKETS", "order_paths",
+]
+
+#: Spec buckets: (label, first value, last value)
+DAYS_BUCKETS = [(str(d), d, d) for d in range(8)] + [
+    ("8-14", 8, 14), ("15-30", 15, 30), ("31-60", 31, 60), ("61-120", 61, 120), ("121-364", 121, 364), ("365+", 365, None)]
+VISITS_BUCKETS = [(str(v), v, v) for v in range(1, 9)] + [
+    ("9-14", 9, 14), ("15-25", 15, 25), ("26-50", 26, 50), ("51-100", 51, 100), ("101+", 101, None)]
+
+
+def order_paths(scope: Scope) -> ibis.Table:
+    """One row per order of the scope with ``days`` and ``visits`` before purchase (nulls when the
+    visitor has no session before the order), keeping the order's breakdown columns."""
+    s = scope.all_sessions()
+    o = scope.orders().filter(lambda t: t.buyer_visitor.notnull())
+    first = s.group_by(_fv=s.visitor_id).aggregate(_first_at=s.started_at.min())
+    ranked = s.select(
+        _rs=s.session_id,
+        _rank=ibis.row_number().over(group_by=s.visitor_id, order_by=[s.started_at, s.session_id]) + 1,
+    )
+    o = o.left_join(first, o.buyer_visitor == first._fv).drop("_fv")
+    o = o.left_join(ranked, o.session_id == ranked._rs).drop("_rs")
+    # orders without a (known) session: sessions of the visitor started at or before the order
+    no_session = o.filter(o._rank.isnull()).select("order_id", "buyer_visitor", "ordered_at")
+    visits_of = s.select(_v=s.visitor_id, _at=s.started_at)
+    before = no_session.join(visits_of, [no_session.buyer_visitor == visits_of._v,
+                                         no_session.ordered_at >= visits_of._at])
+    counted = before.group_by(_oid=before.order_id).aggregate(_n_before=before.count())
+    o = o.left_join(counted, o.order_id == counted._oid).drop("_oid")
+    seconds = o.ordered_at.delta(o._first_at, unit="second")
+    days = ibis.ifelse(seconds >= 0, (seconds / 86400).floor().cast("int64"), ibis.null("int64"))
+    visits = o._rank.cast("int64").fill_null(o._n_before.cast("int64"))
+    visits = ibis.ifelse(visits >= 1, visits, ibis.null("int64"))
+    return o.mutate(days=days, visits=visits).drop("_first_at", "_rank", "_n_before")
+
+
+@kpi("median_days_to_purchase", needs=["sessions", "orders"], kind="days")
+def _median_days(scope: Scope, keys):
+    p = order_paths(scope)
+    p = p.filter(p.days.notnull())
+    return parts(keys, agg(p, keys, numerator=p.days.median(), denominator=p.count()))
+
+
+@kpi("median_visits_to_purchase", needs=["sessions", "orders"], kind="visits")
+def _median_visits(scope: Scope, keys):
+    p = order_paths(scope)
+    p = p.filter(p.visits.notnull())
+    return parts(keys, agg(p, keys, numerator=p.visits.median(), denominator=p.count()))
+
+
+median_days_to_purchase = public(
+    "median_days_to_purchase", "Median number of days between a visitor's first visit and the order.",
+    "median over orders of the period of floor((ordered_at - first session of that visitor, all history) / 24 h)",
+    "order", "days", "null when no order of the period has a visitor with a session "
+    "(numerator holds the median, denominator the number of orders it is taken over)",
+    "Matomo 'Days to conversion'")
+median_visits_to_purchase = public(
+    "median_visits_to_purchase", "Median number of visits up to and including the one with the order.",
+    "median over orders of the period of the rank of the order's session among that visitor's sessions (1 = first visit)",
+    "order", "visits", "null when no order of the period can be matched to a visit "
+    "(numerator holds the median, denominator the number of orders)", "Matomo 'Visits to conversion'")
+
+
+def _distribution(column: str, buckets, data, *, start=None, end=None, channel=None, device=None) -> pd.DataFrame:
+    client = as_client(data)
+    # reuse the KPI machinery for availability and filters, then count per value in DuckDB
+    probe = compute(f"median_{column}_to_purchase", client, start=start, end=end, channel=channel, device=device)
+    labels = [b[0] for b in buckets]
+    if "unavailable" in probe.attrs:
+        out = pd.DataFrame({"bucket": labels, "orders": np.nan, "share": np.nan})
+        out.attrs.update(probe.attrs)
+        return out
+    from .core import Scope, resolve_period
+
+    chan = [channel] if isinstance(channel, str) else channel
+    dev = [device] if isinstance(device, str) else device
+    scope = Scope(client, resolve_period(start, end), tuple(chan) if chan else None, tuple(dev) if dev else None)
+    p = order_paths(scope)
+    p = p.filter(p[column].notnull())
+    counts = p.group_by(value=p[column]).aggregate(n=p.count()).to_pandas()
+    totals = []
+    for label, lo, hi in buckets:
+        mask = counts.value >= lo
+        if hi is not None:
+            mask &= counts.value <= hi
+        totals.append(int(counts.n[mask].sum()))
+    total = sum(totals)
+    out = pd.DataFrame({"bucket": labels, "orders": totals,
+                        "share": [t / total if total else np.nan for t in totals]})
+    out["bucket"] = pd.Categorical(out["bucket"], categories=labels, ordered=True)
+    out.attrs.update(probe.attrs)
+    return out
+
+
+def days_to_purchase(data, *, start=None, end=None, channel=None, device=None) -> pd.DataFrame:
+    """Orders of the period per number of days since the visitor's first visit.
+
+    Buckets ``0`` .. ``7``, ``8-14``, ``15-30``, ``31-60``, ``61-120``, ``121-364``, ``365+``;
+    columns ``bucket``, ``orders`` and ``share`` (orders / orders with a known path; null when
+    there is none). Grain: order. Reference: Matomo 'Days to conversion'.
+    """
+    return _distribution("days", DAYS_BUCKETS, data, start=start, end=end, channel=channel, device=device)
+
+
+def visits_to_purchase(data, *, start=None, end=None, channel=None, device=None) -> pd.DataFrame:
+    """Orders of the period per number of visits up to the order (1 = ordered on the first visit).
+
+    Buckets ``1`` .. ``8``, ``9-14``, ``15-25``, ``26-50``, ``51-100``, ``101+``; columns
+    ``bucket``, ``orders``, ``share``. Grain: order. Reference: Matomo 'Visits to conversion'.
+    """
+    return _distribution("visits", VISITS_BUCKETS, data, start=start, end=end, channel=channel, device=device)
