@@ -175,10 +175,16 @@ class Scope:
     device: tuple[str, ...] | None = None
     freq: str | None = None
     margin_rate: float | None = None
+    keys: tuple[str, ...] = ()  # the breakdown keys of the computation
 
     @property
     def segmented(self) -> bool:
         return bool(self.channel or self.device)
+
+    @property
+    def needs_session_attributes(self) -> bool:
+        """Whether carts/searches must get channel and device from their session."""
+        return self.segmented or any(k in ("channel", "device") for k in self.keys)
 
     # -- helpers
     def in_period(self, ts: ibis.Value) -> ibis.Value:
@@ -256,14 +262,14 @@ class Scope:
     def carts(self) -> ibis.Table:
         c = self.client.table("carts")
         c = c.filter(self.in_period(c.created_at))
-        if self.segmented:
+        if self.needs_session_attributes:
             c = self._segment(self._through_session(c))
         return self._with_bucket(c, "created_at")
 
     def searches(self) -> ibis.Table:
         q = self.client.table("searches")
         q = q.filter(self.in_period(q.searched_at))
-        if self.segmented:
+        if self.needs_session_attributes:
             q = self._segment(self._through_session(q))
         return self._with_bucket(q, "searched_at")
 
@@ -465,18 +471,16 @@ def compute(kpi_id: str, data: Any, *, start: Any = None, end: Any = None, chann
                                     expected="a comparison of totals or breakdowns, or a time series"))
     chan, dev = _as_list(channel), _as_list(device)
     reason = unavailable_reason(kdef, client, channel=chan, device=dev, margin_rate=margin)
-    for key in keys:
-        if key in ("channel", "device") and not client.has("sessions") and kdef.needs[0].split(".")[0] in ("sessions", "orders", "carts", "searches"):
-            reason = reason or "breakdowns by channel or device need the sessions table"
-        if key == "device" and not kdef.device_filter:
-            reason = reason or "ad spend is not split by device"
+    through_sessions = any(n.split(".")[0] in ("sessions", "orders", "carts", "searches") for n in kdef.needs)
+    if any(k in ("channel", "device") for k in keys) and not client.has("sessions") and through_sessions:
+        reason = reason or "breakdowns by channel or device need the sessions table"
     attrs = {"kpi": kpi_id, "period": period.as_dict(), "filters": {"channel": chan, "device": dev}}
     if reason:
         out = _empty(kdef, keys, reason)
         out.attrs.update(attrs)
         return out
     scope = Scope(client, period, tuple(chan) if chan else None, tuple(dev) if dev else None,
-                  FREQS.get(freq) if freq else None, float(margin) if margin is not None else None)
+                  FREQS.get(freq) if freq else None, float(margin) if margin is not None else None, tuple(keys))
     out = _finish(kdef, kdef.fn(scope, keys), keys, scope)
     if compare is not None:
         cperiod = comparison_period(period, compare)
