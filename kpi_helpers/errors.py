@@ -75,6 +75,10 @@ class KpiInputError(ValueError):
         self.header = header
         super().__init__(self.render())
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: a user's mistake is a message, not a crash."""
+        return ["KpiInputError: " + line if i == 0 else line for i, line in enumerate(self.render().splitlines())]
+
     def render(self) -> str:
         if len(self.problems) == 1 and not self.header:
             return str(self.problems[0])
