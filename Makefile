@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 REPORT_CONFIG ?= reports.yml
 PYTEST_ARGS ?=
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
 .PHONY: help report test notebooks clean distclean benchmark venv
@@ -28,7 +29,7 @@ report: $(STAMP) ## run every notebook for every sample client and write reports
 	$(PY) -m kpi_helpers report $(REPORT_CONFIG)
 
 test: $(STAMP) ## run the whole test suite (units, notebooks through papermill, nbval)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 notebooks: $(STAMP) ## re-execute the committed notebooks in place on the sample data
 	$(PY) -m kpi_helpers.notebook_tools execute-committed

@@ -157,7 +157,8 @@ def setup(client_dir: str | Path, *, start: Any = None, end: Any = None, compare
     chan = None if _blank(channel) else str(channel)
     dev = None if _blank(device) else str(device)
     for name, value in (("channel", chan), ("device", dev)):
-        if value is not None:
+        # a client without sessions (social media only) has no segments to check: its views say so
+        if value is not None and client.has("sessions"):
             known = _segment_values(client, name)
             if value not in known:
                 problems.append(Problem(f"{name} {value!r} is not in this client's sessions", column=name,
@@ -654,6 +655,11 @@ def explore(ctx: Context, *views: Callable[[Context], Any]):
     all_text = label("all", lang)
     channels = [(all_text, "")] + [(channel_label(c, lang), c) for c in _segment_values(ctx.client, "channel")]
     devices = [(all_text, "")] + [(device_label(d, lang), d) for d in _segment_values(ctx.client, "device")]
+    # a filter the client's sessions do not show (a social-only client) stays selectable
+    if ctx.channel and ctx.channel not in [v for _, v in channels]:
+        channels.append((channel_label(ctx.channel, lang), ctx.channel))
+    if ctx.device and ctx.device not in [v for _, v in devices]:
+        devices.append((device_label(ctx.device, lang), ctx.device))
     ch = w.Dropdown(options=channels, value=ctx.channel or "", description=label("channel", lang))
     dv = w.Dropdown(options=devices, value=ctx.device or "", description=label("device", lang))
     st = w.DatePicker(value=ctx.start, description="Début" if lang == "fr" else "Start")
@@ -686,18 +692,19 @@ def explore(ctx: Context, *views: Callable[[Context], Any]):
 # Exercises
 
 
-def check(exercise_id: str, answer: Any, ctx: Context) -> bool:
-    """Check a learner's answer to an exercise; says whether it is right (and gives a hint if not)."""
+def check(exercise_id: str, answer: Any, ctx: Context) -> None:
+    """Check a learner's answer to an exercise; says whether it is right (and gives a hint if not).
+
+    Displays the verdict and returns None (so a notebook cell shows only the verdict); use
+    ``EXERCISES[exercise_id].is_correct(answer, ctx)`` for a boolean.
+    """
     from .exercises import EXERCISES
 
     ex = EXERCISES[exercise_id]
     lang = ctx.language
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         note(("Pas encore de réponse. Indice : " if lang == "fr" else "No answer yet. Hint: ") + ex.hint[lang])
-        return False
-    ok = ex.is_correct(answer, ctx)
-    if ok:
+    elif ex.is_correct(answer, ctx):
         note("✔ Bonne réponse." if lang == "fr" else "✔ Correct.")
     else:
         note(("✘ Pas tout à fait. Indice : " if lang == "fr" else "✘ Not quite. Hint: ") + ex.hint[lang])
-    return ok

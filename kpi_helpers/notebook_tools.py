@@ -18,9 +18,46 @@ from nbconvert.preprocessors import ExecutePreprocessor
 
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["committed_notebooks", "execute_in_place", "clean_metadata", "main"]
+__all__ = ["committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "RETRYABLE", "main"]
 
 KERNEL = "python3"
+#: Seconds a single cell may take; a sample client's cells take well under 10 s.
+CELL_TIMEOUT = 180
+
+
+def _retryable() -> tuple[type[BaseException], ...]:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    return (CellTimeoutError, DeadKernelError, TimeoutError, ConnectionError)
+
+
+#: Failures of the kernel machinery, not of the notebook: a lost reply between client and kernel
+#: (papermill issues #711 and #726 describe it; seen here as a rare wait until the cell timeout),
+#: a kernel that died or did not start. A notebook hitting one is run once more.
+RETRYABLE = _retryable()
+
+
+def run_notebook(source: Path | str, output: Path | str, *, parameters: dict | None = None,
+                 cwd: Path | str | None = None, timeout: int = CELL_TIMEOUT, retries: int = 1,
+                 log: list | None = None) -> nbformat.NotebookNode:
+    """Execute ``source`` with papermill into ``output``; retry on a kernel failure (not on an
+    error raised by the notebook's own code, which papermill reports as PapermillExecutionError).
+
+    ``log`` (a list), when given, receives one line per retried attempt.
+    """
+    import papermill as pm
+
+    cwd = str(cwd or Path(source).parent)
+    for attempt in range(retries + 1):
+        try:
+            return pm.execute_notebook(str(source), str(output), parameters=parameters or {}, kernel_name=KERNEL,
+                                       cwd=cwd, progress_bar=False, execution_timeout=timeout, start_timeout=120)
+        except RETRYABLE as exc:
+            if attempt == retries:
+                raise
+            if log is not None:
+                log.append(f"{Path(source).name}: attempt {attempt + 1} failed ({type(exc).__name__}: {exc}); retried")
+    raise AssertionError("unreachable")
 
 
 def committed_notebooks() -> list[Path]:
@@ -40,11 +77,17 @@ def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute_in_place(path: Path, *, timeout: int = 600) -> float:
+def execute_in_place(path: Path, *, timeout: int = CELL_TIMEOUT) -> float:
     """Execute ``path`` from its folder and write it back; returns the seconds it took."""
-    nb = nbformat.read(path, as_version=4)
     t0 = time.perf_counter()
-    ExecutePreprocessor(timeout=timeout, kernel_name=KERNEL).preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    for attempt in range(2):
+        nb = nbformat.read(path, as_version=4)
+        try:
+            ExecutePreprocessor(timeout=timeout, kernel_name=KERNEL).preprocess(nb, {"metadata": {"path": str(path.parent)}})
+            break
+        except RETRYABLE:
+            if attempt:
+                raise
     seconds = time.perf_counter() - t0
     nbformat.write(clean_metadata(nb), path)
     return seconds
