@@ -12,7 +12,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .core import Scope, agg, kpi, parts, public, resolve_period
+from .core import Scope, make_scope, agg, kpi, parts, public
 from .loading import as_client
 
 __all__ = ["carts", "abandoned_carts", "cart_abandonment_rate", "abandonment_by_shipping_fee", "DEFAULT_FEE_BANDS"]
@@ -72,9 +72,7 @@ def abandonment_by_shipping_fee(data, *, start=None, end=None, channel=None, dev
         out.attrs["unavailable"] = ("carts table not provided" if not client.has("carts")
                                     else "carts.shipping_fee column not provided")
         return out
-    chan = [channel] if isinstance(channel, str) else channel
-    dev = [device] if isinstance(device, str) else device
-    scope = Scope(client, resolve_period(start, end), tuple(chan) if chan else None, tuple(dev) if dev else None)
+    scope = make_scope(client, start=start, end=end, channel=channel, device=device)
     c = scope.carts()
     c = c.filter(c.shipping_fee.notnull())
     edges = list(bands)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence
 
 import ibis
@@ -60,6 +60,7 @@ __all__ = [
     "compute",
     "kpi",
     "parse_date",
+    "make_scope",
     "resolve_period",
     "comparison_period",
     "unavailable_reason",
@@ -284,6 +285,13 @@ class Scope:
         p = self.client.table("social_posts")
         p = p.filter(self.in_period(p.published_at))
         return self._with_bucket(p, "published_at")
+
+
+def make_scope(client: Client, *, start: Any = None, end: Any = None, channel: Any = None,
+               device: Any = None) -> Scope:
+    """A :class:`Scope` from a helper's raw keyword arguments (dates as text, a value or a list)."""
+    chan, dev = _as_list(channel), _as_list(device)
+    return Scope(client, resolve_period(start, end), tuple(chan) if chan else None, tuple(dev) if dev else None)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,10 +8,9 @@ comes back through an e-mail is a returning customer of the e-mail channel.
 from __future__ import annotations
 
 import ibis
-import numpy as np
 import pandas as pd
 
-from .core import Scope, agg, kpi, parts, public, resolve_period
+from .core import Scope, make_scope, agg, kpi, parts, public, resolve_period
 from .loading import as_client
 
 __all__ = ["new_customers", "returning_customers", "returning_customer_rate", "repeat_purchase_rate",
@@ -97,19 +96,17 @@ def cohort_retention(data, *, start=None, end=None, channel=None, device=None, m
         out = pd.DataFrame(columns=cols)
         out.attrs["unavailable"] = "orders table not provided"
         return out
-    chan = [channel] if isinstance(channel, str) else channel
-    dev = [device] if isinstance(device, str) else device
-    scope = Scope(client, resolve_period(None, None), tuple(chan) if chan else None, tuple(dev) if dev else None)
+    scope = make_scope(client, channel=channel, device=device)
     period = resolve_period(start, end)
     o = scope.all_orders()
     o = o.mutate(month=o.ordered_at.date().truncate("M"))
     ranked = o.mutate(_r=ibis.row_number().over(group_by=o.customer_id, order_by=[o.ordered_at, o.order_id]))
     first = ranked.filter(ranked._r == 0).select(_c=ranked.customer_id, cohort=ranked.month,
                                                  _fchannel=ranked.channel, _fdevice=ranked.device)
-    if chan:
-        first = first.filter(first._fchannel.isin(chan))
-    if dev:
-        first = first.filter(first._fdevice.isin(dev))
+    if scope.channel:
+        first = first.filter(first._fchannel.isin(scope.channel))
+    if scope.device:
+        first = first.filter(first._fdevice.isin(scope.device))
     if period.start is not None:
         first = first.filter(first.cohort >= ibis.date(period.start.replace(day=1)))
     if period.end is not None:

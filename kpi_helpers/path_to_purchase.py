@@ -18,7 +18,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .core import Scope, agg, compute, kpi, parts, public
+from .core import KPIS, Scope, agg, kpi, make_scope, parts, public, unavailable_reason
 from .loading import as_client
 
 __all__ = [
@@ -88,18 +88,16 @@ median_visits_to_purchase = public(
 
 def _distribution(column: str, buckets, data, *, start=None, end=None, channel=None, device=None) -> pd.DataFrame:
     client = as_client(data)
-    # reuse the KPI machinery for availability and filters, then count per value in DuckDB
-    probe = compute(f"median_{column}_to_purchase", client, start=start, end=end, channel=channel, device=device)
+    scope = make_scope(client, start=start, end=end, channel=channel, device=device)
     labels = [b[0] for b in buckets]
-    if "unavailable" in probe.attrs:
+    attrs = {"kpi": f"{column}_to_purchase", "period": scope.period.as_dict(),
+             "filters": {"channel": scope.channel, "device": scope.device}}
+    reason = unavailable_reason(KPIS[f"median_{column}_to_purchase"], client, channel=scope.channel,
+                                device=scope.device)
+    if reason:
         out = pd.DataFrame({"bucket": labels, "orders": np.nan, "share": np.nan})
-        out.attrs.update(probe.attrs)
+        out.attrs.update(attrs, unavailable=reason)
         return out
-    from .core import Scope, resolve_period
-
-    chan = [channel] if isinstance(channel, str) else channel
-    dev = [device] if isinstance(device, str) else device
-    scope = Scope(client, resolve_period(start, end), tuple(chan) if chan else None, tuple(dev) if dev else None)
     p = order_paths(scope)
     p = p.filter(p[column].notnull())
     counts = p.group_by(value=p[column]).aggregate(n=p.count()).to_pandas()
@@ -113,7 +111,7 @@ def _distribution(column: str, buckets, data, *, start=None, end=None, channel=N
     out = pd.DataFrame({"bucket": labels, "orders": totals,
                         "share": [t / total if total else np.nan for t in totals]})
     out["bucket"] = pd.Categorical(out["bucket"], categories=labels, ordered=True)
-    out.attrs.update(probe.attrs)
+    out.attrs.update(attrs)
     return out
 
 

@@ -7,7 +7,7 @@ numbers come from the KPI functions.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .core import Scope, agg, kpi, parts, public, resolve_period
+from .core import Scope, make_scope, agg, kpi, parts, public
 from .loading import as_client
 
 __all__ = ["product_page_bounce_rate", "product_page_bounce_by_page", "DEFAULT_PRODUCT_PAGE_PATTERN",
@@ -70,9 +70,7 @@ def product_page_bounce_by_page(data, *, start=None, end=None, channel=None, dev
     Grain: session. Unit: fraction 0-1.
     """
     client = as_client(data)
-    chan = [channel] if isinstance(channel, str) else channel
-    dev = [device] if isinstance(device, str) else device
-    scope = Scope(client, resolve_period(start, end), tuple(chan) if chan else None, tuple(dev) if dev else None)
+    scope = make_scope(client, start=start, end=end, channel=channel, device=device)
     if not client.has("sessions", "landing_page"):
         out = pd.DataFrame(columns=["landing_page", "numerator", "denominator", "value"])
         out.attrs["unavailable"] = "sessions.landing_page column not provided"

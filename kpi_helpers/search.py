@@ -12,7 +12,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .core import Scope, agg, kpi, parts, public, resolve_period
+from .core import Scope, make_scope, agg, kpi, parts, public, resolve_period
 from .loading import as_client
 
 __all__ = ["searches", "search_rate", "zero_result_rate", "search_to_purchase_rate", "top_zero_result_queries",
@@ -92,9 +92,7 @@ def top_zero_result_queries(data, *, start=None, end=None, channel=None, device=
         out.attrs["unavailable"] = ("searches table not provided" if not client.has("searches")
                                     else "searches.results_count column not provided")
         return out
-    chan = [channel] if isinstance(channel, str) else channel
-    dev = [device] if isinstance(device, str) else device
-    scope = Scope(client, resolve_period(start, end), tuple(chan) if chan else None, tuple(dev) if dev else None)
+    scope = make_scope(client, start=start, end=end, channel=channel, device=device)
     q = scope.searches()
     zero = q.filter(q.results_count == 0)
     # group raw spellings in DuckDB, then apply the exact Unicode normal form on the distinct ones
