@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import unicodedata
 
-import numpy as np
 import pandas as pd
 
-from .core import Scope, make_scope, agg, kpi, parts, public, resolve_period
+from .core import Scope, make_scope, agg, kpi, parts, public
 from .loading import as_client
 
 __all__ = ["searches", "search_rate", "zero_result_rate", "search_to_purchase_rate", "top_zero_result_queries",
