@@ -480,7 +480,9 @@ def compute(kpi_id: str, data: Any, *, start: Any = None, end: Any = None, chann
     chan, dev = _as_list(channel), _as_list(device)
     reason = unavailable_reason(kdef, client, channel=chan, device=dev, margin_rate=margin)
     through_sessions = any(n.split(".")[0] in ("sessions", "orders", "carts", "searches") for n in kdef.needs)
-    if any(k in ("channel", "device") for k in keys) and not client.has("sessions") and through_sessions:
+    # a KPI on orders alone can be broken down without sessions: every order goes under "unknown"
+    orders_only = {n.split(".")[0] for n in kdef.needs} == {"orders"}
+    if any(k in ("channel", "device") for k in keys) and not client.has("sessions") and through_sessions and not orders_only:
         reason = reason or "breakdowns by channel or device need the sessions table"
     attrs = {"kpi": kpi_id, "period": period.as_dict(), "filters": {"channel": chan, "device": dev}}
     if reason:

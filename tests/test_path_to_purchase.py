@@ -176,3 +176,21 @@ def test_visits_buckets_have_the_spec_edges():
     })
     assert counts(ptp.visits_to_purchase(client)) == {"8": 1, "9-14": 1}
     assert kf.value(ptp.median_visits_to_purchase(client)) == 8.5
+
+
+def test_days_to_purchase_use_the_exact_duration_not_second_boundaries():
+    from kpi_helpers import client_from_frames
+    from kpi_helpers.path_to_purchase import days_to_purchase, median_days_to_purchase
+
+    # 86,399.2 s between session and order: 0 days, although 86,400 second boundaries are crossed;
+    # an order 0.5 s before its visitor's first session is left out (negative duration)
+    client = client_from_frames({
+        "sessions": pd.DataFrame({"session_id": ["s1", "s2"], "visitor_id": ["v1", "v2"],
+                                  "started_at": ["2024-03-01T10:00:00.900Z", "2024-03-05T10:00:00.900Z"]}),
+        "orders": pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["c1", "c2"], "visitor_id": ["v1", "v2"],
+                                "ordered_at": ["2024-03-02T10:00:00.100Z", "2024-03-05T10:00:00.400Z"],
+                                "revenue": [10.0, 20.0]}),
+    }, timezone="UTC")
+    assert median_days_to_purchase(client)["value"].iloc[0] == 0.0
+    dist = days_to_purchase(client)
+    assert dist.set_index("bucket")["orders"].to_dict()["0"] == 1 and dist["orders"].sum() == 1
