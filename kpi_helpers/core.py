@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zoneinfo
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence
 
@@ -75,6 +76,10 @@ SHARED_PARAMS = __doc__.split("Shared parameters (written once, reused in every 
 #: ``cancelled`` and ``refunded``; the US spelling and the French words of shop exports are the same.
 EXCLUDED_STATUSES = ("cancelled", "canceled", "refunded", "annulé", "annulée", "annule", "annulee",
                      "remboursé", "remboursée", "rembourse", "remboursee")
+
+def dt_type_utc() -> "ibis.expr.datatypes.DataType":
+    return ibis.dtype("timestamp('UTC')")
+
 
 FREQS = {"D": "D", "W": "W", "M": "M", "day": "D", "week": "W", "month": "M"}
 COMPARES = ("previous_period", "previous_year")
@@ -188,13 +193,30 @@ class Scope:
         return self.segmented or any(k in ("channel", "device") for k in self.keys)
 
     # -- helpers
+    def _local_midnight(self, day: dt.date) -> ibis.Value:
+        """The instant a local day starts in the client's timezone, as a UTC timestamp literal."""
+        tz = zoneinfo.ZoneInfo(self.client.timezone)
+        instant = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+        return ibis.literal(pd.Timestamp(instant), type=dt_type_utc())
+
     def in_period(self, ts: ibis.Value) -> ibis.Value:
-        day = ts.date() if ts.type().is_timestamp() else ts
+        """Local date of ``ts`` within the period, both ends inclusive.
+
+        Timestamps are compared with the instants of local midnights (``start`` 00:00 and the
+        day after ``end`` 00:00 in the client's timezone): the same rows as comparing local dates,
+        without a cast per row, so DuckDB can skip Parquet row groups by their statistics.
+        """
         conds = []
-        if self.period.start is not None:
-            conds.append(day >= ibis.date(self.period.start))
-        if self.period.end is not None:
-            conds.append(day <= ibis.date(self.period.end))
+        if ts.type().is_timestamp():
+            if self.period.start is not None:
+                conds.append(ts >= self._local_midnight(self.period.start))
+            if self.period.end is not None:
+                conds.append(ts < self._local_midnight(self.period.end + dt.timedelta(days=1)))
+        else:
+            if self.period.start is not None:
+                conds.append(ts >= ibis.date(self.period.start))
+            if self.period.end is not None:
+                conds.append(ts <= ibis.date(self.period.end))
         return ibis.and_(*conds) if conds else ibis.literal(True)
 
     def _segment(self, t: ibis.Table) -> ibis.Table:

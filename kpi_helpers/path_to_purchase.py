@@ -14,6 +14,8 @@ visitor has no session (or none before the order) are left out.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from .core import KPIS, Scope, agg, kpi, make_scope, parts, public, unavailable_
 from .loading import as_client
 
 __all__ = [
+    "shared_paths",
     "median_days_to_purchase", "median_visits_to_purchase", "days_to_purchase", "visits_to_purchase",
     "DAYS_BUCKETS", "VISITS_BUCKETS", "order_paths",
 ]
@@ -33,11 +36,40 @@ VISITS_BUCKETS = [(str(v), v, v) for v in range(1, 9)] + [
     ("9-14", 9, 14), ("15-25", 15, 25), ("26-50", 26, 50), ("51-100", 51, 100), ("101+", 101, None)]
 
 
+_CACHE: dict | None = None
+
+
+@contextmanager
+def shared_paths():
+    """Within this block, :func:`order_paths` of the same scope is computed once and kept as a
+    temporary table (the scorecard needs it for two medians and two distributions)."""
+    global _CACHE
+    outer = _CACHE
+    _CACHE = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _CACHE = outer
+
+
 def order_paths(scope: Scope) -> ibis.Table:
     """One row per order of the scope with ``days`` and ``visits`` before purchase (nulls when the
     visitor has no session before the order), keeping the order's breakdown columns."""
-    s = scope.all_sessions()
+    if _CACHE is not None:
+        key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
+        if key not in _CACHE:
+            _CACHE[key] = _order_paths(scope).cache()
+        return _CACHE[key]
+    return _order_paths(scope)
+
+
+def _order_paths(scope: Scope) -> ibis.Table:
     o = scope.orders().filter(lambda t: t.buyer_visitor.notnull())
+    # first visits and visit ranks only for the visitors who ordered in the scope (a semi-join
+    # before the window function: all their sessions, all history, but not everybody's)
+    everyone = scope.all_sessions()
+    buyers = o.select(_bv=o.buyer_visitor).distinct()
+    s = everyone.filter(everyone.visitor_id.isin(buyers._bv))
     first = s.group_by(_fv=s.visitor_id).aggregate(_first_at=s.started_at.min())
     ranked = s.select(
         _rs=s.session_id,

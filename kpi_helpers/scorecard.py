@@ -153,8 +153,9 @@ def scorecard(data: Any, *, start: Any = None, end: Any = None, channel: str | N
                 raise KpiInputError(Problem(f"start {period.start} is after the data's last day {period.end}", column="start"))
     filters = {"channel": channel, "device": device}
     margin = client.settings.margin_rate
-    kpis, unavailable = _headline(client, period, filters, margin)
-    breakdowns = _breakdowns(client, period, filters, unavailable)
+    with path_to_purchase.shared_paths():
+        kpis, unavailable = _headline(client, period, filters, margin)
+        breakdowns = _breakdowns(client, period, filters, unavailable)
     card = {
         "client": client.name,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "timezone": client.timezone},
