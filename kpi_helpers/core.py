@@ -245,13 +245,19 @@ class Scope:
         return self._with_bucket(s, "started_at")
 
     # -- orders
-    def all_orders(self) -> ibis.Table:
+    def all_orders(self, *, session_attributes: bool | None = None) -> ibis.Table:
         """Valid orders (not cancelled/refunded) of all history with the attributes of their session:
         ``channel``, ``device`` (``unknown`` without a session) and ``buyer_visitor``
-        (``orders.visitor_id``, else the session's visitor)."""
+        (``orders.visitor_id``, else the session's visitor).
+
+        The join with the sessions is made only when needed: ``session_attributes=True``, or (by
+        default) when a segment filter or a channel/device breakdown is in force; otherwise
+        ``channel`` and ``device`` are ``unknown`` and ``buyer_visitor`` is ``orders.visitor_id``.
+        """
         o = self.client.table("orders")
         o = o.filter(~excluded_status(o.status))
-        if self.client.has("sessions"):
+        need = self.needs_session_attributes if session_attributes is None else session_attributes
+        if need and self.client.has("sessions"):
             s = self.all_sessions().select(
                 _sid=lambda t: t.session_id, _channel=lambda t: t.channel, _device=lambda t: t.device,
                 _visitor=lambda t: t.visitor_id,
@@ -266,9 +272,9 @@ class Scope:
             o = o.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"), buyer_visitor=o.visitor_id)
         return o
 
-    def orders(self) -> ibis.Table:
+    def orders(self, *, session_attributes: bool | None = None) -> ibis.Table:
         """Valid orders of the period and segment (segment through the order's session)."""
-        o = self.all_orders()
+        o = self.all_orders(session_attributes=session_attributes)
         o = self._segment(o.filter(self.in_period(o.ordered_at)))
         return self._with_bucket(o, "ordered_at")
 

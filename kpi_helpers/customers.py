@@ -21,7 +21,7 @@ def _buyers_with_first(scope: Scope, keys) -> ibis.Table:
     """Distinct (keys, customer) of the scope's orders with ``first_day`` (first order ever) and
     ``is_new`` (that first order falls in the period, or in the row's time bucket)."""
     o = scope.orders()
-    every = scope.all_orders()
+    every = scope.all_orders(session_attributes=False)
     first = every.group_by(_c=every.customer_id).aggregate(first_day=every.ordered_at.min().date())
     b = o.select(*keys, customer_id=o.customer_id).distinct()
     b = b.join(first, b.customer_id == first._c).drop("_c")

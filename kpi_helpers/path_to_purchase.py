@@ -42,29 +42,37 @@ _CACHE: dict | None = None
 @contextmanager
 def shared_paths():
     """Within this block, :func:`order_paths` of the same scope is computed once and kept as a
-    temporary table (the scorecard needs it for two medians and two distributions)."""
+    temporary DuckDB table (the scorecard needs it for two medians and two distributions); the
+    tables are dropped when the block ends."""
     global _CACHE
-    outer = _CACHE
-    _CACHE = {} if outer is None else outer
+    if _CACHE is not None:  # nested: the outer block owns the cache
+        yield
+        return
+    _CACHE = {}
     try:
         yield
     finally:
-        _CACHE = outer
+        cache, _CACHE = _CACHE, None
+        for con, name, _ in cache.values():
+            con.con.execute(f"DROP TABLE IF EXISTS \"{name}\"")  # ibis 12 emits an empty DROP here
 
 
 def order_paths(scope: Scope) -> ibis.Table:
     """One row per order of the scope with ``days`` and ``visits`` before purchase (nulls when the
     visitor has no session before the order), keeping the order's breakdown columns."""
-    if _CACHE is not None:
-        key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
-        if key not in _CACHE:
-            _CACHE[key] = _order_paths(scope).cache()
-        return _CACHE[key]
-    return _order_paths(scope)
+    if _CACHE is None:
+        return _order_paths(scope)
+    key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
+    if key not in _CACHE:
+        con = scope.client.con
+        name = f"_kpi_order_paths_{len(_CACHE)}_{id(_CACHE)}"
+        table = con.create_table(name, _order_paths(scope), temp=True)
+        _CACHE[key] = (con, name, table)
+    return _CACHE[key][2]
 
 
 def _order_paths(scope: Scope) -> ibis.Table:
-    o = scope.orders().filter(lambda t: t.buyer_visitor.notnull())
+    o = scope.orders(session_attributes=True).filter(lambda t: t.buyer_visitor.notnull())
     # first visits and visit ranks only for the visitors who ordered in the scope (a semi-join
     # before the window function: all their sessions, all history, but not everybody's)
     everyone = scope.all_sessions()

@@ -52,7 +52,7 @@ def _zero_result_rate(scope: Scope, keys):
 def _search_to_purchase(scope: Scope, keys):
     s = scope.sessions()
     q = scope.client.table("searches")
-    o = scope.all_orders()
+    o = scope.all_orders(session_attributes=False)
     searched = q.select(sid=q.session_id).distinct()
     bought = o.filter(o.session_id.notnull()).select(oid=o.session_id).distinct()
     s = s.filter(s.session_id.isin(searched.sid))

@@ -49,7 +49,7 @@ def _revenue(scope: Scope, keys):
 @kpi("conversion_rate", needs=["sessions", "orders"])
 def _conversion_rate(scope: Scope, keys):
     s = scope.sessions()
-    o = scope.orders()
+    o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
     visitors = s.select(*keys, v=s.visitor_id).distinct()
     buyers = o.filter(o.buyer_visitor.notnull()).select(*keys, v=o.buyer_visitor).distinct()
     converted = visitors.join(buyers, [*keys, "v"])
@@ -60,7 +60,7 @@ def _conversion_rate(scope: Scope, keys):
 @kpi("session_conversion_rate", needs=["sessions", "orders"])
 def _session_conversion_rate(scope: Scope, keys):
     s = scope.sessions()
-    o = scope.all_orders()
+    o = scope.all_orders(session_attributes=False)
     with_order = o.filter(o.session_id.notnull()).select(sid=o.session_id).distinct()
     s = s.mutate(converted=s.session_id.isin(with_order.sid).cast("int64"))
     return parts(keys, agg(s, keys, numerator=s.converted.sum(), denominator=s.count()))
