@@ -225,7 +225,7 @@ class Client:
             spec = TABLES[name]
             col = f'"{spec.time_column}"'
             n, first, last = self.con.con.execute(
-                f'SELECT count(*), min(CAST({col} AS DATE)), max(CAST({col} AS DATE)) FROM "{name}"'
+                f'SELECT count(*), CAST(min({col}) AS DATE), CAST(max({col}) AS DATE) FROM "{name}"'
             ).fetchall()[0]
             src = self.sources.get(name)
             rows.append({
@@ -574,11 +574,19 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     selects: list[str] = []
     checks: list[tuple[str, str, str, str, str]] = []  # (column, condition, value sql, message, expected)
     provided = []
+    # Text ids (and defaulted text) of a view are trimmed on every scan; when the validation pass
+    # finds no value to trim or blank, the view exposes the column as it is (the same values).
+    passthrough: dict[int, str] = {}  # index in selects -> the untouched expression
+    dirty: list[tuple[int, str]] = []  # (index in selects, condition that needs the cleaning)
     for col in spec.columns:
         if col.name in by_norm:
             provided.append(col.name)
             src_sql = _q(by_norm[col.name])
             expr, bad, expected = _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)
+            if (not materialize and _kind(raw_types[by_norm[col.name]]) == "text"
+                    and (col.type == "id" or (col.type == "str" and col.default))):
+                passthrough[len(selects)] = src_sql if col.type == "id" else f"coalesce({src_sql}, {_lit(col.default)})"
+                dirty.append((len(selects), f"{src_sql} <> trim({src_sql}) OR {src_sql} = ''"))
             if bad is not None:
                 checks.append((col.name, bad, src_sql, "cannot be read", expected))
             if col.required:
@@ -602,9 +610,13 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     extras = [n for n in by_norm if n not in spec.names and not n.startswith("__")]
     selects += [f"{_q(by_norm[n])} AS {_q(n)}" for n in extras]
 
-    if checks:
-        agg = ", ".join(f"count_if({c[1]})" for c in checks)
+    if checks or dirty:
+        agg = ", ".join([f"count_if({c[1]})" for c in checks] + [f"count_if({cond})" for _, cond in dirty])
         counts = duck.execute(f"SELECT {agg} FROM {rel}").fetchall()[0]
+        for (index, _), n in zip(dirty, counts[len(checks):]):
+            if n == 0:
+                selects[index] = f"{passthrough[index]} AS {selects[index].rsplit(' AS ', 1)[1]}"
+        counts = counts[:len(checks)]
         for (column, cond, value_sql, message, expected), count in zip(checks, counts):
             if count:
                 rows = duck.execute(
