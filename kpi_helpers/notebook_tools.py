@@ -21,8 +21,9 @@ from .paths import NOTEBOOKS_DIR
 __all__ = ["committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "RETRYABLE", "main"]
 
 KERNEL = "python3"
-#: Seconds a single cell may take; a sample client's cells take well under 10 s.
-CELL_TIMEOUT = 180
+#: Seconds a single cell may take: a sample client's cells take well under 10 s, and a stalled cell
+#: (a lost ZMQ wake-up, see benchmarks/REPORTS.md) then costs a minute before its retry.
+CELL_TIMEOUT = 60
 
 
 def _retryable() -> tuple[type[BaseException], ...]:

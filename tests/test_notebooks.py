@@ -179,7 +179,7 @@ def test_the_papermill_command_line_runs_a_notebook_on_a_real_data_client(tmp_pa
     run = subprocess.run(
         [sys.executable, "-m", "papermill", str(NOTEBOOKS_DIR / "02-conversion-and-basket.ipynb"), str(out),
          "-p", "client_dir", str(realdata_clients["ga360"]), "-p", "language", "en", "-k", "python3",
-         "--cwd", str(NOTEBOOKS_DIR), "--no-progress-bar", "--execution-timeout", "180"],
+         "--cwd", str(NOTEBOOKS_DIR), "--no-progress-bar", "--execution-timeout", "60"],
         capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert problems_in_outputs(nbformat.read(out, as_version=4)) == []
