@@ -29,7 +29,8 @@ report: $(STAMP) ## run every notebook for every sample client and write reports
 	$(PY) -m kpi_helpers report $(REPORT_CONFIG)
 
 test: $(STAMP) ## run the whole test suite (units, notebooks through papermill, nbval)
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) tests $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:xdist --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 
 notebooks: $(STAMP) ## re-execute the committed notebooks in place on the sample data
 	$(PY) -m kpi_helpers.notebook_tools execute-committed

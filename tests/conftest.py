@@ -17,10 +17,3 @@ def root() -> Path:
 
 pytest_plugins = ["realdata"]  # the realdata_clients fixture (skips when ../shared/realdata is absent)
 
-
-def pytest_collection_modifyitems(config, items):
-    """nbval runs a notebook's cells in order in one kernel: keep each notebook on one xdist
-    worker (``--dist loadgroup``) while every other test is spread over the workers."""
-    for item in items:
-        if item.nodeid.split("::")[0].endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
