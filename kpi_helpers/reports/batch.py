@@ -312,6 +312,8 @@ class _Batch:
                 raise KpiInputError(Problem(f"--only {', '.join(unknown)}: no such client in {config.path}",
                                             expected="one of " + ", ".join(c.id for c in specs)))
             specs = tuple(c for c in specs if c.id in options.only or c.name in options.only)
+        if options.pdf:
+            _check_pdf()
         self.runs = [Run(s) for s in specs]
         self.kit = kit_fingerprint()
         self.progress = Progress(options.progress)
@@ -622,6 +624,24 @@ class _Batch:
         tmp = self.output / f".index.{secrets.token_hex(4)}.tmp"
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, self.output / "index.html")
+
+
+def _check_pdf() -> None:
+    """Fail before any work when the PDFs cannot be made."""
+    from .pdf import find_chromium
+
+    problems = []
+    if find_chromium() is None:
+        problems.append(Problem("no Chromium to print the PDF reports (looked at $KPI_CHROMIUM, /usr/bin/chromium, "
+                                "the PATH)", expected="Debian's chromium (apt-get install chromium), or --no-pdf"))
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append(Problem("the 'playwright' package is not installed",
+                                expected="pip install playwright (no 'playwright install': the system Chromium is used), "
+                                         "or --no-pdf"))
+    if problems:
+        raise KpiInputError(problems, header="cannot make PDF reports")
 
 
 def _error_message(err: dict) -> str:

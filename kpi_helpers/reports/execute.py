@@ -258,6 +258,18 @@ def _make_engine():
 
         execute_cell = run_sync(async_execute_cell)
 
+        async def async_wait_for_reply(self, msg_id, cell=None):
+            w = self._watch
+            if cell is None and w.cell_started_at is None:  # papermill's kernel_info after the last cell
+                w.cell_started_at = time.perf_counter()
+                try:
+                    return await super().async_wait_for_reply(msg_id, cell)
+                finally:
+                    w.cell_started_at = None
+            return await super().async_wait_for_reply(msg_id, cell)
+
+        wait_for_reply = run_sync(async_wait_for_reply)
+
         def process_message(self, msg, cell, cell_index):
             self._watch.last_msg_at = time.perf_counter()
             try:
@@ -347,7 +359,8 @@ def _cell_seconds(nb: nbformat.NotebookNode | None) -> float:
 
 
 def _attempt(job: NotebookJob, number: int) -> dict[str, Any]:
-    """One attempt: a dict with ``status`` ok | cell-error | timeout | start-failed | kernel-died | error."""
+    """One attempt: a dict with ``status`` ok | cell-error | timeout | start-failed | kernel-died | error
+    (``error``: anything else once the kernel was up, such as an IOPub timeout)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -383,7 +396,12 @@ def _attempt(job: NotebookJob, number: int) -> dict[str, Any]:
             raise
         nb = getattr(watch.client, "nb", None)
         ready = watch.kernel_ready_at is not None
-        status = "timeout" if watch.fired else ("kernel-died" if ready else "start-failed")
+        if watch.fired:
+            status = "timeout"
+        elif not ready:
+            status = "start-failed"  # no kernel to talk to: start-up timeout, address in use, died at once
+        else:
+            status = "kernel-died" if type(exc).__name__ == "DeadKernelError" else "error"
         result.update(status=status, ename=type(exc).__name__, evalue=strip_ansi(str(exc))[:2000])
     finally:
         watch.stop()
