@@ -29,6 +29,9 @@ from kpi_helpers.reports.pdf import find_chromium
 from kpi_helpers.reports.render import EXCLUDED_TAGS
 from kpi_helpers.reports.sanitize import MAX_CELL_CHARS, sanitize_html
 
+# one xdist worker runs this whole module (with --dist loadgroup), so the shared batches run once
+pytestmark = pytest.mark.xdist_group("reports")
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 CHROMIUM = find_chromium()
