@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "TEXT", "label", "kpi_label",
            "channel_label", "device_label", "format_number", "format_percent", "format_money", "format_kpi",
-           "LANGUAGES", "check_language", "currency_symbol"]
+           "LANGUAGES", "check_language", "currency_symbol", "THEME_TITLES", "REPORT_TEXT", "MONTH_NAMES"]
 
 LANGUAGES = ("fr", "en")
 
@@ -133,6 +133,59 @@ TEXT: dict[str, dict[str, str]] = {
     "searches": {"fr": "Recherches", "en": "Searches"},
     "generated_on": {"fr": "Généré le", "en": "Generated on"},
 }
+
+
+#: Title of each course notebook in the report, by file stem (else the notebook's first heading).
+THEME_TITLES: dict[str, dict[str, str]] = {
+    "00-overview": {"fr": "Vue d'ensemble", "en": "Overview"},
+    "01-social-engagement": {"fr": "Engagement sur les réseaux sociaux", "en": "Social media engagement"},
+    "02-conversion-and-basket": {"fr": "Taux de conversion et panier moyen", "en": "Conversion rate and average basket"},
+    "03-path-to-purchase": {"fr": "Parcours d'achat : jours et visites avant l'achat",
+                            "en": "Path to purchase: days and visits before buying"},
+    "04-product-pages": {"fr": "Pages produit et taux de rebond", "en": "Product pages and bounce rate"},
+    "05-acquisition-cost": {"fr": "Coût d'acquisition et retour sur dépenses publicitaires",
+                            "en": "Acquisition cost and return on ad spend"},
+    "06-cart-abandonment": {"fr": "Abandon de panier", "en": "Cart abandonment"},
+    "07-customer-loyalty": {"fr": "Fidélité : nouveaux clients, réachat et cohortes",
+                            "en": "Customer loyalty: new and returning customers, cohorts"},
+    "08-site-search": {"fr": "Recherche interne", "en": "Internal site search"},
+}
+
+#: Words of the client report's header, table of contents and index.
+REPORT_TEXT: dict[str, dict[str, str]] = {
+    "report": {"fr": "Rapport de performance e-commerce et réseaux sociaux",
+               "en": "E-commerce and social media performance report"},
+    "contents": {"fr": "Sommaire", "en": "Contents"},
+    "period": {"fr": "Période", "en": "Period"},
+    "compared": {"fr": "Comparée à", "en": "Compared with"},
+    "previous_period": {"fr": "la période précédente", "en": "the previous period"},
+    "previous_year": {"fr": "la même période l'an dernier", "en": "the same period last year"},
+    "generated": {"fr": "Généré le", "en": "Generated on"},
+    "at": {"fr": "à", "en": "at"},
+    "chart": {"fr": "Graphique", "en": "Chart"},
+    "index_title": {"fr": "Rapports clients", "en": "Client reports"},
+    "client": {"fr": "Client", "en": "Client"},
+    "status": {"fr": "État", "en": "Status"},
+    "report_links": {"fr": "Rapport", "en": "Report"},
+    "ok": {"fr": "à jour", "en": "up to date"},
+    "built": {"fr": "généré", "en": "generated"},
+    "n_built": {"fr": "généré(s)", "en": "generated"},
+    "n_failed": {"fr": "en échec", "en": "failed"},
+    "skipped": {"fr": "inchangé (non régénéré)", "en": "unchanged (not regenerated)"},
+    "unchanged": {"fr": "inchangé(s)", "en": "unchanged"},
+    "failed": {"fr": "échec", "en": "failed"},
+    "previous_kept": {"fr": "le rapport précédent est conservé", "en": "the previous report is kept"},
+    "no_report": {"fr": "aucun rapport", "en": "no report"},
+    "last_run": {"fr": "Dernière exécution", "en": "Last run"},
+    "details": {"fr": "détails dans run.json", "en": "details in run.json"},
+}
+
+
+#: Month names, for periods written in words ("octobre 2026").
+MONTH_NAMES: dict[str, list[str]] = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                 "novembre", "décembre"],
+          "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December"]}
 
 
 def check_language(language: str) -> str:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import nbformat
 
+from ..labels import MONTH_NAMES, REPORT_TEXT, THEME_TITLES
 from .sanitize import sanitize_html
 
 __all__ = ["ReportPage", "build_report", "build_index", "period_label", "theme_title", "EXCLUDED_TAGS", "CSP", "TEXT"]
@@ -31,54 +32,11 @@ EXCLUDED_TAGS = frozenset({"parameters", "injected-parameters", "setup", "explor
                            "remove-cell", "report-exclude"})
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
-#: Title of each course notebook in the report, by file stem (else the notebook's first heading).
-THEMES: dict[str, dict[str, str]] = {
-    "00-overview": {"fr": "Vue d'ensemble", "en": "Overview"},
-    "01-social-engagement": {"fr": "Engagement sur les réseaux sociaux", "en": "Social media engagement"},
-    "02-conversion-and-basket": {"fr": "Taux de conversion et panier moyen", "en": "Conversion rate and average basket"},
-    "03-path-to-purchase": {"fr": "Parcours d'achat : jours et visites avant l'achat",
-                            "en": "Path to purchase: days and visits before buying"},
-    "04-product-pages": {"fr": "Pages produit et taux de rebond", "en": "Product pages and bounce rate"},
-    "05-acquisition-cost": {"fr": "Coût d'acquisition et retour sur dépenses publicitaires",
-                            "en": "Acquisition cost and return on ad spend"},
-    "06-cart-abandonment": {"fr": "Abandon de panier", "en": "Cart abandonment"},
-    "07-customer-loyalty": {"fr": "Fidélité : nouveaux clients, réachat et cohortes",
-                            "en": "Customer loyalty: new and returning customers, cohorts"},
-    "08-site-search": {"fr": "Recherche interne", "en": "Internal site search"},
-}
+# Report titles and words live with every other French/English label, in kpi_helpers.labels.
+THEMES = THEME_TITLES
+TEXT = REPORT_TEXT
 
-TEXT: dict[str, dict[str, str]] = {
-    "report": {"fr": "Rapport de performance e-commerce et réseaux sociaux",
-               "en": "E-commerce and social media performance report"},
-    "contents": {"fr": "Sommaire", "en": "Contents"},
-    "period": {"fr": "Période", "en": "Period"},
-    "compared": {"fr": "Comparée à", "en": "Compared with"},
-    "previous_period": {"fr": "la période précédente", "en": "the previous period"},
-    "previous_year": {"fr": "la même période l'an dernier", "en": "the same period last year"},
-    "generated": {"fr": "Généré le", "en": "Generated on"},
-    "at": {"fr": "à", "en": "at"},
-    "chart": {"fr": "Graphique", "en": "Chart"},
-    "index_title": {"fr": "Rapports clients", "en": "Client reports"},
-    "client": {"fr": "Client", "en": "Client"},
-    "status": {"fr": "État", "en": "Status"},
-    "report_links": {"fr": "Rapport", "en": "Report"},
-    "ok": {"fr": "à jour", "en": "up to date"},
-    "built": {"fr": "généré", "en": "generated"},
-    "n_built": {"fr": "généré(s)", "en": "generated"},
-    "n_failed": {"fr": "en échec", "en": "failed"},
-    "skipped": {"fr": "inchangé (non régénéré)", "en": "unchanged (not regenerated)"},
-    "unchanged": {"fr": "inchangé(s)", "en": "unchanged"},
-    "failed": {"fr": "échec", "en": "failed"},
-    "previous_kept": {"fr": "le rapport précédent est conservé", "en": "the previous report is kept"},
-    "no_report": {"fr": "aucun rapport", "en": "no report"},
-    "last_run": {"fr": "Dernière exécution", "en": "Last run"},
-    "details": {"fr": "détails dans run.json", "en": "details in run.json"},
-}
-
-MONTHS = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-                 "novembre", "décembre"],
-          "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                 "November", "December"]}
+MONTHS = MONTH_NAMES
 
 BASE_CSS = """
 :root { --ink: #1d2433; --muted: #5b6472; --line: #d9dde3; --accent: #2b5d8a; --soft: #f3f5f8; }
