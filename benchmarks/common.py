@@ -104,3 +104,17 @@ def clean(value: Any) -> Any:
 
 def write_json(path: str | Path, payload: dict) -> None:
     Path(path).write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+
+def emit(card: dict, started: float, out: str | None) -> int:
+    """Add the elapsed seconds since ``started`` to a scorecard, then write it to ``out`` or print it."""
+    import json
+    import time
+
+    card["seconds"] = time.perf_counter() - started
+    if out:
+        write_json(out, card)
+    else:
+        print(json.dumps(card, ensure_ascii=False, indent=1))
+    return 0

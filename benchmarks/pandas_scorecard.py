@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
+from common import (emit, DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
                     ratio, settings, top_queries, write_json)
 
 
@@ -221,12 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     card = pandas_scorecard(args.client_dir, start=args.start, end=args.end, margin_rate=args.margin_rate)
-    card["seconds"] = time.perf_counter() - t0
-    if args.out:
-        write_json(args.out, card)
-    else:
-        print(json.dumps(card, ensure_ascii=False, indent=1))
-    return 0
+    return emit(card, t0, args.out)
 
 
 if __name__ == "__main__":
