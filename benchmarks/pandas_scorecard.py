@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import time
 import warnings
@@ -25,7 +24,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (emit, DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
-                    ratio, settings, top_queries, write_json)
+                    ratio, settings, top_queries)
 
 
 def _local_day(ts: pd.Series, tz: str) -> pd.Series:
