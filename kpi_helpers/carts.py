@@ -14,6 +14,7 @@ import pandas as pd
 
 from .core import Scope, make_scope, agg, kpi, parts, public
 from .loading import as_client
+from .results import run
 
 __all__ = ["carts", "abandoned_carts", "cart_abandonment_rate", "abandonment_by_shipping_fee", "DEFAULT_FEE_BANDS"]
 
@@ -79,7 +80,8 @@ def abandonment_by_shipping_fee(data, *, start=None, end=None, channel=None, dev
     band = ibis.literal(len(edges) - 1)
     for i in range(len(edges) - 1, 0, -1):
         band = ibis.ifelse(c.shipping_fee < edges[i], i - 1, band)
-    g = c.group_by(b=band).aggregate(numerator=c.order_id.isnull().cast("int64").sum(), denominator=c.count()).to_pandas()
+    g = c.group_by(b=band).aggregate(numerator=c.order_id.isnull().cast("int64").sum(), denominator=c.count())
+    g = run(g)
     rows = []
     for i, lo in enumerate(edges):
         hi = edges[i + 1] if i + 1 < len(edges) else None

@@ -48,6 +48,7 @@ import pandas as pd
 
 from .errors import KpiInputError, Problem
 from .loading import Client, as_client
+from .results import results_of, run
 
 __all__ = [
     "KPIS",
@@ -254,23 +255,31 @@ class Scope:
         default) when a segment filter or a channel/device breakdown is in force; otherwise
         ``channel`` and ``device`` are ``unknown`` and ``buyer_visitor`` is ``orders.visitor_id``.
         """
-        o = self.client.table("orders")
-        o = o.filter(~excluded_status(o.status))
         need = self.needs_session_attributes if session_attributes is None else session_attributes
         if need and self.client.has("sessions"):
-            s = self.all_sessions().select(
-                _sid=lambda t: t.session_id, _channel=lambda t: t.channel, _device=lambda t: t.device,
-                _visitor=lambda t: t.visitor_id,
-            )
-            o = o.left_join(s, o.session_id == s._sid)
-            o = o.mutate(
-                channel=o._channel.fill_null("unknown"),
-                device=o._device.fill_null("unknown"),
-                buyer_visitor=o.visitor_id.fill_null(o._visitor),
-            ).drop("_sid", "_channel", "_device", "_visitor")
-        else:
-            o = o.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"), buyer_visitor=o.visitor_id)
-        return o
+            # orders are few and sessions many: the join is made once per client connection and
+            # kept as a small temporary table that every later query reads
+            results = results_of(self.client.con)
+            if results is None:
+                return self._orders_with_sessions()
+            return results.table("orders_with_sessions", self._orders_with_sessions)
+        o = self.client.table("orders")
+        o = o.filter(~excluded_status(o.status))
+        return o.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"), buyer_visitor=o.visitor_id)
+
+    def _orders_with_sessions(self) -> ibis.Table:
+        o = self.client.table("orders")
+        o = o.filter(~excluded_status(o.status))
+        s = self.all_sessions().select(
+            _sid=lambda t: t.session_id, _channel=lambda t: t.channel, _device=lambda t: t.device,
+            _visitor=lambda t: t.visitor_id,
+        )
+        o = o.left_join(s, o.session_id == s._sid)
+        return o.mutate(
+            channel=o._channel.fill_null("unknown"),
+            device=o._device.fill_null("unknown"),
+            buyer_visitor=o.visitor_id.fill_null(o._visitor),
+        ).drop("_sid", "_channel", "_device", "_visitor")
 
     def orders(self, *, session_attributes: bool | None = None) -> ibis.Table:
         """Valid orders of the period and segment (segment through the order's session)."""
@@ -393,10 +402,11 @@ def agg(t: ibis.Table, keys: Sequence[str], **metrics: Any) -> ibis.Table:
     return t.group_by(list(keys)).aggregate(**metrics) if keys else t.aggregate(**metrics)
 
 
-def parts(keys: Sequence[str], *tables: ibis.Table) -> pd.DataFrame:
+def parts(keys: Sequence[str], *tables: ibis.Table | pd.DataFrame) -> pd.DataFrame:
     """Execute aggregated parts (each with ``keys`` and some of numerator/denominator/...) and
-    outer-merge them on ``keys``."""
-    frames = [t.to_pandas() for t in tables]
+    outer-merge them on ``keys``. A part may also be a DataFrame already computed. Each query runs
+    once per client connection (:func:`kpi_helpers.results.run`)."""
+    frames = [t if isinstance(t, pd.DataFrame) else run(t) for t in tables]
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=list(keys), how="outer") if keys else pd.concat([out, f], axis=1)
@@ -407,7 +417,7 @@ def _group_values(scope: Scope, key: str) -> list[Any]:
     """All values of a breakdown key seen in the scope (so empty groups still get a row)."""
     if key in ("channel", "device") and scope.client.has("sessions"):
         s = scope.sessions()
-        return sorted(v for v in s.select(key).distinct()[key].to_pandas().tolist() if v is not None)
+        return sorted(v for v in run(s.select(key).distinct())[key].tolist() if v is not None)
     return []
 
 

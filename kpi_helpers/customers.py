@@ -12,6 +12,7 @@ import pandas as pd
 
 from .core import Scope, make_scope, agg, kpi, parts, public, resolve_period
 from .loading import as_client
+from .results import run
 
 __all__ = ["new_customers", "returning_customers", "returning_customer_rate", "repeat_purchase_rate",
            "cohort_retention"]
@@ -114,14 +115,14 @@ def cohort_retention(data, *, start=None, end=None, channel=None, device=None, m
     j = o.join(first, o.customer_id == first._c)
     j = j.mutate(k=(j.month.year() - j.cohort.year()) * 12 + (j.month.month() - j.cohort.month()))
     j = j.filter(j.k <= max_months)
-    g = j.group_by(["cohort", "k"]).aggregate(customers=j.customer_id.nunique(), revenue=j.revenue.sum()).to_pandas()
+    g = run(j.group_by(["cohort", "k"]).aggregate(customers=j.customer_id.nunique(), revenue=j.revenue.sum()))
     if g.empty:
         return pd.DataFrame(columns=cols)
     g["cohort"] = pd.to_datetime(g["cohort"])
     size = g[g.k == 0].set_index("cohort")
     g["cohort_size"] = g["cohort"].map(size["customers"]).astype("float64")
     g["cohort_revenue"] = g["cohort"].map(size["revenue"]).astype("float64")
-    last = pd.Timestamp(o.month.max().to_pandas())
+    last = pd.Timestamp(run(o.aggregate(last=o.month.max()))["last"].iloc[0])
     # every (cohort, k) up to the last month in the data, zero when nobody came back
     grid = [(c, k) for c in sorted(g.cohort.unique()) for k in range(max_months + 1)
             if (c + pd.DateOffset(months=k)) <= last]

@@ -32,6 +32,7 @@ from .labels import (KPI_UNITS, channel_label, device_label, format_kpi, format_
                      format_percent, kpi_label, label)
 from .loading import Client, load_client
 from .paths import resolve_client_dir
+from .results import run
 from .scorecard import default_period
 
 __all__ = [
@@ -105,7 +106,7 @@ def _segment_values(client: Client, column: str) -> list[str]:
     if not client.has("sessions"):
         return []
     s = client.tables["sessions"]
-    return sorted(v for v in s.select(column).distinct()[column].to_pandas().tolist() if v is not None)
+    return sorted(v for v in run(s.select(column).distinct())[column].tolist() if v is not None)
 
 
 def setup(client_dir: str | Path, *, start: Any = None, end: Any = None, compare: Any = "previous_period",

@@ -14,6 +14,7 @@ visitor has no session (or none before the order) are left out.
 
 from __future__ import annotations
 
+import itertools
 from contextlib import contextmanager
 
 import ibis
@@ -22,6 +23,7 @@ import pandas as pd
 
 from .core import KPIS, Scope, agg, kpi, make_scope, parts, public, unavailable_reason
 from .loading import as_client
+from .results import run
 
 __all__ = [
     "shared_paths",
@@ -37,6 +39,7 @@ VISITS_BUCKETS = [(str(v), v, v) for v in range(1, 9)] + [
 
 
 _CACHE: dict | None = None
+_NAMES = itertools.count()  # temp table names are never reused (kept query results refer to them)
 
 
 @contextmanager
@@ -65,7 +68,7 @@ def order_paths(scope: Scope) -> ibis.Table:
     key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
     if key not in _CACHE:
         con = scope.client.con
-        name = f"_kpi_order_paths_{len(_CACHE)}_{id(_CACHE)}"
+        name = f"_kpi_order_paths_{next(_NAMES)}"
         table = con.create_table(name, _order_paths(scope), temp=True)
         _CACHE[key] = (con, name, table)
     return _CACHE[key][2]
@@ -141,7 +144,7 @@ def _distribution(column: str, buckets, data, *, start=None, end=None, channel=N
         return out
     p = order_paths(scope)
     p = p.filter(p[column].notnull())
-    counts = p.group_by(value=p[column]).aggregate(n=p.count()).to_pandas()
+    counts = run(p.group_by(value=p[column]).aggregate(n=p.count()))
     totals = []
     for label, lo, hi in buckets:
         mask = counts.value >= lo

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .core import Scope, make_scope, agg, kpi, parts, public
 from .loading import as_client
+from .results import run
 
 __all__ = ["product_page_bounce_rate", "product_page_bounce_by_page", "DEFAULT_PRODUCT_PAGE_PATTERN",
            "product_page_patterns"]
@@ -78,7 +79,7 @@ def product_page_bounce_by_page(data, *, start=None, end=None, channel=None, dev
     p = _product_sessions(scope)
     g = p.group_by("landing_page").aggregate(numerator=p._bounced.sum(), denominator=p.count())
     g = g.filter(g.denominator >= min_sessions).order_by([ibis.desc("denominator"), "landing_page"]).limit(top)
-    out = g.to_pandas()
+    out = run(g)
     out["numerator"] = out["numerator"].astype("float64")
     out["denominator"] = out["denominator"].astype("float64")
     out["value"] = out["numerator"] / out["denominator"]

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .core import Scope, make_scope, agg, kpi, parts, public
 from .loading import as_client
+from .results import run
 
 __all__ = ["searches", "search_rate", "zero_result_rate", "search_to_purchase_rate", "top_zero_result_queries",
            "normalize_query"]
@@ -95,7 +96,7 @@ def top_zero_result_queries(data, *, start=None, end=None, channel=None, device=
     q = scope.searches()
     zero = q.filter(q.results_count == 0)
     # group raw spellings in DuckDB, then apply the exact Unicode normal form on the distinct ones
-    raw = zero.group_by("query").aggregate(n=zero.count()).to_pandas()
+    raw = run(zero.group_by("query").aggregate(n=zero.count()))
     if raw.empty:
         return pd.DataFrame(columns=cols)
     raw["norm"] = raw["query"].map(lambda x: normalize_query(x) if isinstance(x, str) else "")

@@ -8,7 +8,10 @@ parameters. Orders with status cancelled or refunded are left out everywhere.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .core import Scope, agg, kpi, parts, public
+from .results import run
 
 __all__ = [
     "sessions", "visitors", "orders", "buyers", "revenue", "conversion_rate",
@@ -22,10 +25,16 @@ def _sessions(scope: Scope, keys):
     return parts(keys, agg(s, keys, numerator=s.count()))
 
 
+def _distinct_visitors(scope: Scope, keys) -> pd.DataFrame:
+    """Distinct visitors of the scope's sessions per group, as column ``n`` (one query shared by
+    ``visitors`` and the denominator of ``conversion_rate``)."""
+    s = scope.sessions()
+    return run(agg(s, keys, n=s.visitor_id.nunique()))
+
+
 @kpi("visitors", needs=["sessions"], kind="count")
 def _visitors(scope: Scope, keys):
-    s = scope.sessions()
-    return parts(keys, agg(s, keys, numerator=s.visitor_id.nunique()))
+    return parts(keys, _distinct_visitors(scope, keys).rename(columns={"n": "numerator"}))
 
 
 @kpi("orders", needs=["orders"], kind="count")
@@ -50,11 +59,12 @@ def _revenue(scope: Scope, keys):
 def _conversion_rate(scope: Scope, keys):
     s = scope.sessions()
     o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
-    visitors = s.select(*keys, v=s.visitor_id).distinct()
     buyers = o.filter(o.buyer_visitor.notnull()).select(*keys, v=o.buyer_visitor).distinct()
-    converted = visitors.join(buyers, [*keys, "v"])
+    # the period's sessions of those buyers (a semi-join that hashes the few buyers, not the sessions)
+    visits = s.select(*keys, v=s.visitor_id)
+    converted = visits.semi_join(buyers, [*keys, "v"]).distinct()
     return parts(keys, agg(converted, keys, numerator=converted.count()),
-                 agg(visitors, keys, denominator=visitors.count()))
+                 _distinct_visitors(scope, keys).rename(columns={"n": "denominator"}))
 
 
 @kpi("session_conversion_rate", needs=["sessions", "orders"])

@@ -1,0 +1,142 @@
+"""Run aggregate queries once per client connection and keep their (small) results.
+
+A scorecard or a notebook asks the same question more than once: ``visitors`` is also the
+denominator of ``conversion_rate``, every breakdown by channel first lists the channels of the
+period, the overview and the theme notebooks show the same headline KPIs, and an analyst's widget
+goes back to a segment it showed a minute ago. :func:`run` executes an Ibis expression and keeps
+its result, keyed by the expression itself (Ibis expressions compare structurally: the same
+question built twice is the same key, and nothing has to be compiled to look it up).
+
+When is a kept result still right? CSV and Excel tables were copied into DuckDB when the client was
+loaded: they cannot change. Parquet files are read where they are, so their modification time and
+size are checked before each lookup: rewriting one drops every kept result of that connection.
+Only results of up to :data:`MAX_ROWS` rows are kept, at most :data:`MAX_ENTRIES` of them (the
+least recently used go first); callers get a copy, never the kept frame.
+
+Connections that :mod:`kpi_helpers.loading` did not register (an Ibis table built elsewhere) are
+simply executed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import ibis
+import pandas as pd
+
+__all__ = ["QueryResults", "register", "run", "MAX_ENTRIES", "MAX_ROWS"]
+
+MAX_ENTRIES = 512
+MAX_ROWS = 10_000
+_NAMES = itertools.count()  # temporary table names are never reused (kept results refer to them)
+
+
+class QueryResults:
+    """The kept results of one connection, and the files whose change invalidates them."""
+
+    def __init__(self, backend: Any, files: Iterable[Path] = ()):
+        self._backend = weakref.ref(backend)
+        self._tables: dict[str, str] = {}  # key -> name of a temporary table
+        self.files = tuple(Path(f) for f in files)
+        self._kept: OrderedDict[Any, pd.DataFrame] = OrderedDict()
+        self._signature: tuple | None = self._files_signature()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def _files_signature(self) -> tuple:
+        out = []
+        for path in self.files:
+            try:
+                st = path.stat()
+            except OSError:
+                out.append((str(path), None, None))
+            else:
+                out.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(out)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def _check_files(self) -> None:
+        """Drop what was kept if a Parquet file changed since (call with the lock held)."""
+        signature = self._files_signature() if self.files else ()
+        if signature != self._signature:
+            self._kept.clear()
+            for name in self._tables.values():
+                self._backend().con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self._tables.clear()
+            self._signature = signature
+
+    def table(self, key: str, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """A temporary table holding ``build()``'s rows, created once (per state of the files):
+        for a small derived table that many queries would otherwise recompute from big ones."""
+        with self._lock:
+            self._check_files()
+            if key not in self._tables:
+                name = f"_kpi_{key}_{next(_NAMES)}"
+                backend = self._backend()
+                backend.con.execute(f'CREATE TEMP TABLE "{name}" AS {backend.compile(build())}')
+                self._tables[key] = name
+            return self._backend().table(self._tables[key])
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, expr: ibis.Table) -> pd.DataFrame:
+        key = expr.op()
+        with self._lock:
+            self._check_files()
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return kept.copy()
+        frame = expr.to_pandas()
+        with self._lock:
+            self.misses += 1
+            if len(frame) <= MAX_ROWS:
+                self._kept[key] = frame.copy()
+                while len(self._kept) > MAX_ENTRIES:
+                    self._kept.popitem(last=False)
+        return frame
+
+
+# by id: Ibis backends compare equal when they point to the same database, and every in-memory
+# DuckDB connection is ":memory:" (two clients' connections would share one entry)
+_BY_BACKEND: dict[int, tuple[weakref.ref, QueryResults]] = {}
+
+
+def register(backend: Any, files: Iterable[Path] = ()) -> QueryResults:
+    """Keep the results of queries run on ``backend`` (``files``: Parquet files read in place)."""
+    results = QueryResults(backend, files)
+    key = id(backend)
+    _BY_BACKEND[key] = (weakref.ref(backend), results)
+    weakref.finalize(backend, _BY_BACKEND.pop, key, None)
+    return results
+
+
+def results_of(backend: Any) -> QueryResults | None:
+    """The kept results of ``backend`` (None when it was not registered)."""
+    entry = _BY_BACKEND.get(id(backend))
+    if entry is None or entry[0]() is not backend:
+        return None
+    return entry[1]
+
+
+def run(expr: ibis.Table) -> pd.DataFrame:
+    """``expr.to_pandas()``, run once per registered connection (see the module docstring)."""
+    try:
+        backend = ibis.get_backend(expr)
+    except Exception:  # an expression without a backend (literals only): nothing to keep
+        backend = None
+    results = results_of(backend) if backend is not None else None
+    if results is None:
+        return expr.to_pandas()
+    return results.get(expr)
