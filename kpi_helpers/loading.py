@@ -577,21 +577,30 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     provided = []
     # Text ids (and defaulted text) of a view are trimmed on every scan; when the validation pass
     # finds no value to trim or blank, the view exposes the column as it is (the same values).
+    # The check of such a column runs in two steps: a quick one (is the first or last character
+    # outside printable ASCII, or the value empty? DuckDB's trim only removes spaces, ASCII or
+    # Unicode), and, only when some value is flagged, the exact one with trim(). Until a column
+    # is flagged, "empty in a required column" is just "null" (no value is blank or trimmable).
     passthrough: dict[int, str] = {}  # index in selects -> the untouched expression
-    dirty: list[tuple[int, str]] = []  # (index in selects, condition that needs the cleaning)
+    dirty: list[tuple[int, str, str]] = []  # (index in selects, exact condition needing the cleaning, quick superset)
+    quick: dict[int, tuple[str, int]] = {}  # index in checks -> (its condition while the column is clean, index in dirty)
     for col in spec.columns:
         if col.name in by_norm:
             provided.append(col.name)
             src_sql = _q(by_norm[col.name])
             expr, bad, expected = _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)
-            if (not materialize and _kind(raw_types[by_norm[col.name]]) == "text"
-                    and (col.type == "id" or (col.type == "str" and col.default))):
+            candidate = (not materialize and _kind(raw_types[by_norm[col.name]]) == "text"
+                         and (col.type == "id" or (col.type == "str" and col.default)))
+            if candidate:
                 passthrough[len(selects)] = src_sql if col.type == "id" else f"coalesce({src_sql}, {_lit(col.default)})"
-                dirty.append((len(selects), f"{src_sql} <> trim({src_sql}) OR {src_sql} = ''"))
+                dirty.append((len(selects), f"{src_sql} <> trim({src_sql}) OR {src_sql} = ''",
+                              f"ascii({src_sql}) NOT BETWEEN 33 AND 126 OR ascii({src_sql}[-1]) NOT BETWEEN 33 AND 126"))
             if bad is not None:
                 checks.append((col.name, bad, src_sql, "cannot be read", expected))
             if col.required:
                 cond = f"({expr}) IS NULL" + (f" AND NOT ({bad})" if bad else "")
+                if candidate and bad is None and col.type == "id":
+                    quick[len(checks)] = (f"{src_sql} IS NULL", len(dirty) - 1)
                 checks.append((col.name, cond, src_sql, "empty in a required column", expected))
             if col.min is not None:
                 checks.append((col.name, f"({expr}) < {col.min}", src_sql, f"below {col.min:g}",
@@ -613,9 +622,19 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
 
     clean: set[str] = set()  # text columns with nothing to trim and no empty string
     if checks or dirty:
-        agg = ", ".join([f"count_if({c[1]})" for c in checks] + [f"count_if({cond})" for _, cond in dirty])
-        counts = duck.execute(f"SELECT {agg} FROM {rel}").fetchall()[0]
-        for (index, _), n in zip(dirty, counts[len(checks):]):
+        conds = [quick[i][0] if i in quick else c[1] for i, c in enumerate(checks)] + [q for _, _, q in dirty]
+        counts = list(duck.execute(f"SELECT {', '.join(f'count_if({c})' for c in conds)} FROM {rel}").fetchall()[0])
+        flagged = [j for j, n in enumerate(counts[len(checks):]) if n]
+        dirty_counts = [0] * len(dirty)
+        if flagged:  # the exact conditions for the flagged columns
+            redo = [i for i in quick if quick[i][1] in flagged]
+            exact = [checks[i][1] for i in redo] + [dirty[j][1] for j in flagged]
+            again = duck.execute(f"SELECT {', '.join(f'count_if({c})' for c in exact)} FROM {rel}").fetchall()[0]
+            for i, n in zip(redo, again):
+                counts[i] = n
+            for j, n in zip(flagged, again[len(redo):]):
+                dirty_counts[j] = n
+        for (index, _, _), n in zip(dirty, dirty_counts):
             if n == 0:
                 selects[index] = f"{passthrough[index]} AS {selects[index].rsplit(' AS ', 1)[1]}"
                 clean.add(selects[index].rsplit(' AS ', 1)[1].strip('"'))

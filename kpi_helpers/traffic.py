@@ -60,9 +60,15 @@ def _conversion_rate(scope: Scope, keys):
     s = scope.sessions()
     o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
     buyers = o.filter(o.buyer_visitor.notnull()).select(*keys, v=o.buyer_visitor).distinct()
-    # the period's sessions of those buyers (a semi-join that hashes the few buyers, not the sessions)
-    visits = s.select(*keys, v=s.visitor_id)
-    converted = visits.semi_join(buyers, [*keys, "v"]).distinct()
+    if keys:
+        # one query: each group's distinct visitors, marked when they bought in that group (the
+        # few buyers are hashed, the visitors probe them)
+        visitors = s.select(*keys, v=s.visitor_id).distinct()
+        marked = visitors.left_join(buyers.mutate(_bought=1), [*keys, "v"])
+        return parts(keys, agg(marked, keys, numerator=marked._bought.count(), denominator=marked.count()))
+    # in total, the denominator is the `visitors` KPI's query (run once), and the numerator the
+    # period's visitors found among the buyers (a semi-join)
+    converted = s.select(v=s.visitor_id).semi_join(buyers, "v").distinct()
     return parts(keys, agg(converted, keys, numerator=converted.count()),
                  _distinct_visitors(scope, keys).rename(columns={"n": "denominator"}))
 

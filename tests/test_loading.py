@@ -282,3 +282,42 @@ def test_a_parquet_client_of_many_rows_is_read_through_a_view_not_copied(tmp_pat
     kind = client.con.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'sessions'").fetchall()[0][0]
     assert kind == "VIEW"
     assert client.tables["sessions"].count().to_pyarrow().as_py() == n
+
+
+def _parquet_sessions(tmp_path, session_ids, visitor_ids, channels=None):
+    n = len(session_ids)
+    frame = pd.DataFrame({"session_id": session_ids, "visitor_id": visitor_ids,
+                          "started_at": pd.date_range("2024-03-01", periods=n, freq="h", tz="UTC")})
+    if channels is not None:
+        frame["channel"] = channels
+    frame.to_parquet(tmp_path / "sessions.parquet", index=False)
+
+
+def test_parquet_ids_with_spaces_are_trimmed_ascii_or_unicode(tmp_path):
+    # ' s1' (space), 's2\u00a0' (no-break space), 'é3' (not ASCII, but nothing to trim), 's4' clean;
+    # channel '\u3000seo' (ideographic space) and '' (blank: the contract default 'unknown')
+    _parquet_sessions(tmp_path, [" s1", "s2\u00a0", "é3", "s4"], ["v1", "v2", "v3", "v4 "],
+                      channels=["\u3000seo", "", "direct", "email"])
+    got = load_client(tmp_path).tables["sessions"].order_by("started_at").to_pandas()
+    assert got.session_id.tolist() == ["s1", "s2", "é3", "s4"]
+    assert got.visitor_id.tolist() == ["v1", "v2", "v3", "v4"]
+    assert got.channel.tolist() == ["seo", "unknown", "direct", "email"]
+
+
+def test_parquet_ids_equal_once_trimmed_are_duplicates(tmp_path):
+    _parquet_sessions(tmp_path, ["s1", " s1", "s2"], ["v1", "v2", "v3"])
+    with pytest.raises(KpiInputError) as info:
+        load_client(tmp_path)
+    [problem] = info.value.problems
+    assert (problem.column, problem.count) == ("session_id", 1)
+    assert "duplicated id" in problem.message and "'s1'" in problem.message
+
+
+def test_blank_parquet_ids_in_a_required_column_are_reported_with_their_rows(tmp_path):
+    # row 2 is only spaces (ASCII and no-break), row 3 is null: both empty in a required column
+    _parquet_sessions(tmp_path, ["s1", "s2", "s3", "s4"], ["v1", " \u00a0 ", None, "v4"])
+    with pytest.raises(KpiInputError) as info:
+        load_client(tmp_path)
+    [problem] = info.value.problems
+    assert (problem.column, problem.count) == ("visitor_id", 2)
+    assert [row for row, _ in problem.examples] == ["row 2", "row 3"]
