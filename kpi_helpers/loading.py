@@ -621,9 +621,23 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     selects += [f"{_q(by_norm[n])} AS {_q(n)}" for n in extras]
 
     clean: set[str] = set()  # text columns with nothing to trim and no empty string
+    # ids counted and counted distinct in the same scan (as they are for a candidate column, valid
+    # if it turns out clean)
+    unique: dict[str, tuple[str, int | None]] = {}  # column -> (key sql, index in dirty)
+    for col in spec.columns:
+        if col.unique and col.name in by_norm:
+            src_sql = _q(by_norm[col.name])
+            j = next((j for j, (index, _, _) in enumerate(dirty) if passthrough[index] == src_sql), None)
+            key = src_sql if j is not None else _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)[0]
+            unique[col.name] = (key, j)
+    id_counts: dict[str, tuple[int, int]] = {}
     if checks or dirty:
         conds = [quick[i][0] if i in quick else c[1] for i, c in enumerate(checks)] + [q for _, _, q in dirty]
-        counts = list(duck.execute(f"SELECT {', '.join(f'count_if({c})' for c in conds)} FROM {rel}").fetchall()[0])
+        aggs = [f"count_if({c})" for c in conds] + [f"count({k}), count(DISTINCT {k})" for k, _ in unique.values()]
+        counts = list(duck.execute(f"SELECT {', '.join(aggs)} FROM {rel}").fetchall()[0])
+        for i, name in enumerate(unique):
+            id_counts[name] = tuple(counts[len(conds) + 2 * i: len(conds) + 2 * i + 2])
+        counts = counts[:len(conds)]
         flagged = [j for j, n in enumerate(counts[len(checks):]) if n]
         dirty_counts = [0] * len(dirty)
         if flagged:  # the exact conditions for the flagged columns
@@ -648,8 +662,10 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
                                         examples=tuple((f"{prefix} {r}", v) for r, v in rows), expected=expected))
     for col in spec.columns:
         if col.unique and col.name in by_norm:
+            j = unique[col.name][1]
+            valid = col.name in id_counts and (j is None or col.name in clean)
             problems += _duplicate_problems(duck, col, rel, prefix, src, by_norm[col.name], raw_types[by_norm[col.name]],
-                                            clean=col.name in clean)
+                                            clean=col.name in clean, counts=id_counts[col.name] if valid else None)
     if problems:
         return frozenset(), problems
 
@@ -665,13 +681,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, prefix: str, src: SourceFile,
-                        raw_name: str, raw_type: str, *, clean: bool = False) -> list[Problem]:
+                        raw_name: str, raw_type: str, *, clean: bool = False,
+                        counts: tuple[int, int] | None = None) -> list[Problem]:
     """Ids that appear more than once, with the rows of the first one (``clean``: the text
-    column has no value to trim, so it is compared as it is)."""
+    column has no value to trim, so it is compared as it is; ``counts``: the number of ids and of
+    distinct ids, when the caller already has them)."""
     key = _q(raw_name) if clean else _typed_sql(col, _q(raw_name), _kind(raw_type), src.french)[0]
     # one cheap pass first (twice as fast on 10M ids as grouping with row numbers); the rows of the
     # duplicates are only looked for when there are some
-    n, distinct = duck.execute(f"SELECT count({key}), count(DISTINCT {key}) FROM {rel}").fetchall()[0]
+    n, distinct = counts or duck.execute(f"SELECT count({key}), count(DISTINCT {key}) FROM {rel}").fetchall()[0]
     if n == distinct:
         return []
     dup = duck.execute(

@@ -13,6 +13,11 @@ size are checked before each lookup: rewriting one drops every kept result of th
 Only results of up to :data:`MAX_ROWS` rows are kept, at most :data:`MAX_ENTRIES` of them (the
 least recently used go first); callers get a copy, never the kept frame.
 
+The same object keeps small derived tables (:meth:`QueryResults.table`): the valid orders joined
+to their sessions, for instance, are needed by every KPI that splits orders by channel or device
+or looks for the buyer's visitor; orders are few and sessions many, so the join is made once per
+connection into a temporary table instead of once per query.
+
 Connections that :mod:`kpi_helpers.loading` did not register (an Ibis table built elsewhere) are
 simply executed.
 """
