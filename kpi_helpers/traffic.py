@@ -8,9 +8,10 @@ parameters. Orders with status cancelled or refunded are left out everywhere.
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 
-from .core import Scope, agg, kpi, parts, public
+from .core import Scope, _group_values, agg, kpi, parts, public
 from .results import run
 
 __all__ = [
@@ -25,16 +26,85 @@ def _sessions(scope: Scope, keys):
     return parts(keys, agg(s, keys, numerator=s.count()))
 
 
-def _distinct_visitors(scope: Scope, keys) -> pd.DataFrame:
-    """Distinct visitors of the scope's sessions per group, as column ``n`` (one query shared by
-    ``visitors`` and the denominator of ``conversion_rate``)."""
+#: a breakdown key with more values than this is counted by one query per breakdown instead
+MAX_MASK_GROUPS = 62
+
+
+def _mask(col, values: list) -> "ibis.Value":
+    """One bit per value (bit i for ``values[i]``, a non-empty list); null for a value not in it."""
+    return ibis.cases(*[(col == v, ibis.literal(1 << i, "int64")) for i, v in enumerate(values)],
+                      else_=ibis.null("int64"))
+
+
+def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
+    """Distinct visitors and converted visitors of the scope in total, per channel and per device,
+    all from one query (``visitors`` and ``conversion_rate``, in total and by either key, share
+    it; it runs once per scope).
+
+    The period's sessions are grouped by visitor with a bit mask of the channels (and one of the
+    devices) the visitor came through; the buyers get the same masks from their orders' sessions;
+    joined per visitor, bit i of ``visitor mask & buyer mask`` says the visitor was converted in
+    group i. One pass over the sessions instead of one distinct (group, visitor) per breakdown.
+
+    Columns ``key`` ("" for the total, "channel", "device"), ``group``, ``visitors`` and
+    ``converted`` (NaN without an orders table). None when a key has more than
+    :data:`MAX_MASK_GROUPS` values (the caller then counts each breakdown on its own).
+    """
+    values = {k: _group_values(scope, k) for k in ("channel", "device")}
+    if any(len(v) > MAX_MASK_GROUPS for v in values.values()):
+        return None
+    masked = {k: vals for k, vals in values.items() if vals}  # no session in the scope: no group
     s = scope.sessions()
-    return run(agg(s, keys, n=s.visitor_id.nunique()))
+    t = s.group_by(v=s.visitor_id).aggregate(**{f"m_{k}": _mask(s[k], vals).bit_or() for k, vals in masked.items()})
+    with_orders = scope.client.has("orders")
+    if with_orders:
+        o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
+        o = o.filter(o.buyer_visitor.notnull())
+        b = o.group_by(v=o.buyer_visitor).aggregate(
+            _bought=ibis.literal(1), **{f"b_{k}": _mask(o[k], vals).bit_or() for k, vals in masked.items()})
+        t = t.left_join(b, "v")
+    metrics = {"visitors": t.count()}
+    if with_orders:
+        metrics["converted"] = t._bought.count()
+    for k, vals in masked.items():
+        for i in range(len(vals)):
+            metrics[f"{k}_{i}_visitors"] = ((t[f"m_{k}"] >> i) & 1).sum()
+            if with_orders:
+                metrics[f"{k}_{i}_converted"] = (((t[f"m_{k}"] & t[f"b_{k}"].fill_null(0)) >> i) & 1).sum()
+    row = run(t.aggregate(**metrics)).iloc[0]
+
+    def number(name: str) -> float:  # a sum over no visitor is null: 0; no orders table: NaN
+        if name not in row.index:
+            return float("nan")
+        return 0.0 if pd.isna(row[name]) else float(row[name])
+
+    rows = [("", None, number("visitors"), number("converted"))]
+    for k, vals in masked.items():
+        rows += [(k, v, number(f"{k}_{i}_visitors"), number(f"{k}_{i}_converted")) for i, v in enumerate(vals)]
+    return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
+
+
+def _visitor_counts(scope: Scope, keys) -> pd.DataFrame | None:
+    """``visitors`` and ``converted`` per group of ``keys`` from :func:`_visitor_summary`, or None
+    when it does not apply (a time series, two keys, too many groups)."""
+    if scope.freq or len(keys) > 1 or any(k not in ("channel", "device") for k in keys):
+        return None
+    summary = _visitor_summary(scope)
+    if summary is None:
+        return None
+    part = summary[summary.key == (keys[0] if keys else "")]
+    if keys:
+        return part.rename(columns={"group": keys[0]})[[keys[0], "visitors", "converted"]].reset_index(drop=True)
+    return part[["visitors", "converted"]].reset_index(drop=True)
 
 
 @kpi("visitors", needs=["sessions"], kind="count")
 def _visitors(scope: Scope, keys):
-    return parts(keys, _distinct_visitors(scope, keys).rename(columns={"n": "numerator"}))
+    counts = _visitor_counts(scope, keys)
+    if counts is not None:
+        return counts[[*keys, "visitors"]].rename(columns={"visitors": "numerator"})
+    s = scope.sessions()
+    return parts(keys, agg(s, keys, numerator=s.visitor_id.nunique()))
 
 
 @kpi("orders", needs=["orders"], kind="count")
@@ -57,20 +127,18 @@ def _revenue(scope: Scope, keys):
 
 @kpi("conversion_rate", needs=["sessions", "orders"])
 def _conversion_rate(scope: Scope, keys):
+    counts = _visitor_counts(scope, keys)
+    if counts is not None:
+        return counts.rename(columns={"converted": "numerator", "visitors": "denominator"})
+    # a time series (or a breakdown with too many groups): one query per call
     s = scope.sessions()
     o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
     buyers = o.filter(o.buyer_visitor.notnull()).select(*keys, v=o.buyer_visitor).distinct()
-    if keys:
-        # one query: each group's distinct visitors, marked when they bought in that group (the
-        # few buyers are hashed, the visitors probe them)
-        visitors = s.select(*keys, v=s.visitor_id).distinct()
-        marked = visitors.left_join(buyers.mutate(_bought=1), [*keys, "v"])
-        return parts(keys, agg(marked, keys, numerator=marked._bought.count(), denominator=marked.count()))
-    # in total, the denominator is the `visitors` KPI's query (run once), and the numerator the
-    # period's visitors found among the buyers (a semi-join)
-    converted = s.select(v=s.visitor_id).semi_join(buyers, "v").distinct()
-    return parts(keys, agg(converted, keys, numerator=converted.count()),
-                 _distinct_visitors(scope, keys).rename(columns={"n": "denominator"}))
+    # each group's distinct visitors, marked when they bought in that group (the few buyers are
+    # hashed, the visitors probe them)
+    visitors = s.select(*keys, v=s.visitor_id).distinct()
+    marked = visitors.left_join(buyers.mutate(_bought=1), [*keys, "v"])
+    return parts(keys, agg(marked, keys, numerator=marked._bought.count(), denominator=marked.count()))
 
 
 @kpi("session_conversion_rate", needs=["sessions", "orders"])

@@ -13,6 +13,7 @@ import pytest
 import kpi_frames as kf
 from kpi_helpers import KpiInputError, client_from_frames, load_client
 from kpi_helpers import traffic
+from kpi_helpers.paths import SAMPLE_DIR
 
 MARCH = kf.MARCH
 
@@ -368,3 +369,19 @@ def test_sessions_are_counted_on_their_local_day_around_daylight_saving_changes(
     autumn = kf.series(traffic.sessions(client, start="2024-10-26", end="2024-10-28", freq="D"))
     assert spring == {"2024-03-30": 1, "2024-03-31": 2, "2024-04-01": 0}
     assert autumn == {"2024-10-26": 1, "2024-10-27": 2, "2024-10-28": 0}
+
+
+@pytest.mark.parametrize("filters", [{}, {"channel": "paid_search"}, {"device": ["mobile", "tablet"]}])
+def test_visitor_counts_from_the_one_query_summary_equal_one_query_per_breakdown(monkeypatch, filters):
+    # visitors and conversion_rate in total and by channel/device come from one bit-mask query;
+    # with MAX_MASK_GROUPS = 0 each is counted by its own distinct query: the same numbers
+    client = load_client(SAMPLE_DIR / "maison-lune")
+    period = dict(start="2025-09-01", end="2025-11-30", **filters)
+    calls = [(kpi, by) for kpi in (traffic.visitors, traffic.conversion_rate) for by in (None, "channel", "device")]
+    summary = [kpi(client, by=by, **period) for kpi, by in calls]
+    monkeypatch.setattr(traffic, "MAX_MASK_GROUPS", 0)
+    fresh = load_client(SAMPLE_DIR / "maison-lune")  # nothing kept from the first computations
+    separate = [kpi(fresh, by=by, **period) for kpi, by in calls]
+    for a, b in zip(summary, separate):
+        pd.testing.assert_frame_equal(a, b)
+    assert summary[4]["denominator"].sum() >= summary[3]["denominator"].iloc[0]  # a visitor may use 2 channels
