@@ -248,8 +248,8 @@ class Scope:
     # -- orders
     def all_orders(self, *, session_attributes: bool | None = None) -> ibis.Table:
         """Valid orders (not cancelled/refunded) of all history with the attributes of their session:
-        ``channel``, ``device`` (``unknown`` without a session) and ``buyer_visitor``
-        (``orders.visitor_id``, else the session's visitor).
+        ``channel``, ``device`` (``unknown`` without a session), ``buyer_visitor``
+        (``orders.visitor_id``, else the session's visitor) and ``session_visitor``.
 
         The join with the sessions is made only when needed: ``session_attributes=True``, or (by
         default) when a segment filter or a channel/device breakdown is in force; otherwise
@@ -265,7 +265,8 @@ class Scope:
             return results.table("orders_with_sessions", self._orders_with_sessions)
         o = self.client.table("orders")
         o = o.filter(~excluded_status(o.status))
-        return o.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"), buyer_visitor=o.visitor_id)
+        return o.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"), buyer_visitor=o.visitor_id,
+                        session_visitor=ibis.null("string"))
 
     def _orders_with_sessions(self) -> ibis.Table:
         o = self.client.table("orders")
@@ -279,6 +280,7 @@ class Scope:
             channel=o._channel.fill_null("unknown"),
             device=o._device.fill_null("unknown"),
             buyer_visitor=o.visitor_id.fill_null(o._visitor),
+            session_visitor=o._visitor,
         ).drop("_sid", "_channel", "_device", "_visitor")
 
     def orders(self, *, session_attributes: bool | None = None) -> ibis.Table:

@@ -77,9 +77,12 @@ def order_paths(scope: Scope) -> ibis.Table:
 def _order_paths(scope: Scope) -> ibis.Table:
     o = scope.orders(session_attributes=True).filter(lambda t: t.buyer_visitor.notnull())
     # first visits and visit ranks only for the visitors who ordered in the scope (a semi-join
-    # before the window function: all their sessions, all history, but not everybody's)
+    # before the window function: all their sessions, all history, but not everybody's); the
+    # visitor of the order's session too, when orders.visitor_id names another one (the rank is
+    # that of the session among its own visitor's sessions)
     everyone = scope.all_sessions()
-    buyers = o.select(_bv=o.buyer_visitor).distinct()
+    buyers = o.select(_bv=o.buyer_visitor).union(
+        o.filter(o.session_visitor.notnull()).select(_bv=o.session_visitor)).distinct()
     s = everyone.filter(everyone.visitor_id.isin(buyers._bv))
     first = s.group_by(_fv=s.visitor_id).aggregate(_first_at=s.started_at.min())
     ranked = s.select(

@@ -194,3 +194,18 @@ def test_days_to_purchase_use_the_exact_duration_not_second_boundaries():
     assert median_days_to_purchase(client)["value"].iloc[0] == 0.0
     dist = days_to_purchase(client)
     assert dist.set_index("bucket")["orders"].to_dict()["0"] == 1 and dist["orders"].sum() == 1
+
+
+def test_the_rank_is_that_of_the_order_session_when_orders_visitor_id_names_another_visitor():
+    # o1 was placed in s3, the 3rd session of visitor v3, but the order says visitor v2 (one session,
+    # s4, on March 1): visits = rank of s3 among v3's sessions = 3 (not v2's 1 session before it);
+    # days = from v2's first session (March 1 10:00) to the order (March 3 12:00) = 2
+    client = client_from_frames({
+        "sessions": pd.DataFrame({"session_id": ["s1", "s2", "s3", "s4"], "visitor_id": ["v3", "v3", "v3", "v2"],
+                                  "started_at": ["2024-03-01 09:00:00", "2024-03-02 09:00:00",
+                                                 "2024-03-03 09:00:00", "2024-03-01 10:00:00"]}),
+        "orders": pd.DataFrame({"order_id": ["o1"], "customer_id": ["c1"], "revenue": 10.0,
+                                "ordered_at": ["2024-03-03 12:00:00"], "session_id": ["s3"], "visitor_id": ["v2"]}),
+    })
+    assert kf.value(ptp.median_visits_to_purchase(client, **MARCH)) == 3
+    assert kf.value(ptp.median_days_to_purchase(client, **MARCH)) == 2
