@@ -36,7 +36,7 @@ import pandas as pd
 
 __all__ = ["QueryResults", "register", "run", "MAX_ENTRIES", "MAX_ROWS"]
 
-MAX_ENTRIES = 256  # at most ~100 MB even if every kept result had MAX_ROWS rows
+MAX_ENTRIES = 256
 MAX_ROWS = 10_000
 _NAMES = itertools.count()  # temporary table names are never reused (kept results refer to them)
 
