@@ -9,7 +9,10 @@ metadata (timestamps) is dropped so that a re-run without changes gives the same
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,11 +41,35 @@ def _retryable() -> tuple[type[BaseException], ...]:
 RETRYABLE = _retryable()
 
 
+def _retryable_error(exc: BaseException) -> bool:
+    """A failure of the kernel machinery: one of :data:`RETRYABLE`, or a kernel that died while
+    starting (jupyter_client raises a plain RuntimeError for it)."""
+    return isinstance(exc, RETRYABLE) or (isinstance(exc, RuntimeError) and "Kernel died before replying" in str(exc))
+
+
+def _ipc_kernel_manager(ipc_dir: str) -> type:
+    """A kernel manager class whose kernels talk over UNIX sockets in ``ipc_dir``.
+
+    With TCP, jupyter_client picks free ports that the kernel binds a moment later; kernels
+    started at the same time by parallel test workers can pick the same port ("Address already
+    in use", the kernel dies before replying). Sockets in a folder of their own cannot collide.
+    The report runner (kpi_helpers.reports.execute) uses the same transport.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kw):
+            super().__init__(transport="ipc", ip=os.path.join(ipc_dir, "k"), **kw)
+
+    return IpcKernelManager
+
+
 def run_notebook(source: Path | str, output: Path | str, *, parameters: dict | None = None,
                  cwd: Path | str | None = None, timeout: int = CELL_TIMEOUT, retries: int = 1,
                  log: list | None = None) -> nbformat.NotebookNode:
-    """Execute ``source`` with papermill into ``output``; retry on a kernel failure (not on an
-    error raised by the notebook's own code, which papermill reports as PapermillExecutionError).
+    """Execute ``source`` with papermill into ``output``, the kernel on IPC sockets; retry on a
+    kernel failure (not on an error raised by the notebook's own code, which papermill reports as
+    PapermillExecutionError).
 
     ``log`` (a list), when given, receives one line per retried attempt.
     """
@@ -50,14 +77,18 @@ def run_notebook(source: Path | str, output: Path | str, *, parameters: dict | N
 
     cwd = str(cwd or Path(source).parent)
     for attempt in range(retries + 1):
+        ipc_dir = tempfile.mkdtemp(prefix="kpi-nb-")
         try:
             return pm.execute_notebook(str(source), str(output), parameters=parameters or {}, kernel_name=KERNEL,
-                                       cwd=cwd, progress_bar=False, execution_timeout=timeout, start_timeout=120)
-        except RETRYABLE as exc:
-            if attempt == retries:
+                                       cwd=cwd, progress_bar=False, execution_timeout=timeout, start_timeout=120,
+                                       kernel_manager_class=_ipc_kernel_manager(ipc_dir))
+        except Exception as exc:
+            if attempt == retries or not _retryable_error(exc):
                 raise
             if log is not None:
                 log.append(f"{Path(source).name}: attempt {attempt + 1} failed ({type(exc).__name__}: {exc}); retried")
+        finally:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
     raise AssertionError("unreachable")
 
 

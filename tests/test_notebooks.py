@@ -191,3 +191,26 @@ def test_papermill_help_lists_every_parameter_with_its_comment():
     for name in EXPECTED_PARAMETERS:
         assert re.search(rf"^\s+{name}: .*\S", run.stdout, re.M), name
     assert "the last full calendar month" in run.stdout
+
+
+def test_test_runs_start_their_kernels_on_ipc_sockets(tmp_path):
+    # TCP ports picked by jupyter_client can be taken by a kernel of the other test worker before
+    # this kernel binds them ("Address already in use"); IPC sockets in a folder of their own cannot
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from ipykernel.connect import get_connection_info\nprint(get_connection_info(unpack=True)['transport'])")])
+    nbformat.write(nb, tmp_path / "transport.ipynb")
+    out = run_notebook(tmp_path / "transport.ipynb", tmp_path / "out.ipynb")
+    assert out.cells[0].outputs[0]["text"].strip() == "ipc"
+
+
+def test_only_failures_of_the_kernel_machinery_are_retried():
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from kpi_helpers.notebook_tools import _retryable_error
+
+    assert _retryable_error(RuntimeError("Kernel died before replying to kernel_info"))
+    assert _retryable_error(DeadKernelError("Kernel died"))
+    assert _retryable_error(CellTimeoutError("A cell timed out"))
+    assert not _retryable_error(RuntimeError("something else"))
+    assert not _retryable_error(PapermillExecutionError(0, 1, "ValueError", "ValueError", "bad", []))
