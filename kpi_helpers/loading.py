@@ -581,9 +581,9 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     # outside printable ASCII, or the value empty? DuckDB's trim only removes spaces, ASCII or
     # Unicode), and, only when some value is flagged, the exact one with trim(). Until a column
     # is flagged, "empty in a required column" is just "null" (no value is blank or trimmable).
-    passthrough: dict[int, str] = {}  # index in selects -> the untouched expression
-    dirty: list[tuple[int, str, str]] = []  # (index in selects, exact condition needing the cleaning, quick superset)
-    quick: dict[int, tuple[str, int]] = {}  # index in checks -> (its condition while the column is clean, index in dirty)
+    # column -> (index in selects, the untouched expression, exact condition needing the cleaning, quick superset)
+    dirty: dict[str, tuple[int, str, str, str]] = {}
+    quick: dict[int, tuple[str, str]] = {}  # index in checks -> (its condition while the column is clean, column)
     for col in spec.columns:
         if col.name in by_norm:
             provided.append(col.name)
@@ -592,15 +592,16 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
             candidate = (not materialize and _kind(raw_types[by_norm[col.name]]) == "text"
                          and (col.type == "id" or (col.type == "str" and col.default)))
             if candidate:
-                passthrough[len(selects)] = src_sql if col.type == "id" else f"coalesce({src_sql}, {_lit(col.default)})"
-                dirty.append((len(selects), f"{src_sql} <> trim({src_sql}) OR {src_sql} = ''",
-                              f"ascii({src_sql}) NOT BETWEEN 33 AND 126 OR ascii({src_sql}[-1]) NOT BETWEEN 33 AND 126"))
+                dirty[col.name] = (
+                    len(selects), src_sql if col.type == "id" else f"coalesce({src_sql}, {_lit(col.default)})",
+                    f"{src_sql} <> trim({src_sql}) OR {src_sql} = ''",
+                    f"ascii({src_sql}) NOT BETWEEN 33 AND 126 OR ascii({src_sql}[-1]) NOT BETWEEN 33 AND 126")
             if bad is not None:
                 checks.append((col.name, bad, src_sql, "cannot be read", expected))
             if col.required:
                 cond = f"({expr}) IS NULL" + (f" AND NOT ({bad})" if bad else "")
                 if candidate and bad is None and col.type == "id":
-                    quick[len(checks)] = (f"{src_sql} IS NULL", len(dirty) - 1)
+                    quick[len(checks)] = (f"{src_sql} IS NULL", col.name)
                 checks.append((col.name, cond, src_sql, "empty in a required column", expected))
             if col.min is not None:
                 checks.append((col.name, f"({expr}) < {col.min}", src_sql, f"below {col.min:g}",
@@ -623,35 +624,32 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     clean: set[str] = set()  # text columns with nothing to trim and no empty string
     # ids counted and counted distinct in the same scan (as they are for a candidate column, valid
     # if it turns out clean)
-    unique: dict[str, tuple[str, int | None]] = {}  # column -> (key sql, index in dirty)
+    unique: dict[str, str] = {}  # column -> key sql
     for col in spec.columns:
         if col.unique and col.name in by_norm:
             src_sql = _q(by_norm[col.name])
-            j = next((j for j, (index, _, _) in enumerate(dirty) if passthrough[index] == src_sql), None)
-            key = src_sql if j is not None else _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)[0]
-            unique[col.name] = (key, j)
+            unique[col.name] = src_sql if col.name in dirty else \
+                _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)[0]
     id_counts: dict[str, tuple[int, int]] = {}
     if checks or dirty:
-        conds = [quick[i][0] if i in quick else c[1] for i, c in enumerate(checks)] + [q for _, _, q in dirty]
-        aggs = [f"count_if({c})" for c in conds] + [f"count({k}), count(DISTINCT {k})" for k, _ in unique.values()]
+        conds = [quick[i][0] if i in quick else c[1] for i, c in enumerate(checks)] + [d[3] for d in dirty.values()]
+        aggs = [f"count_if({c})" for c in conds] + [f"count({k}), count(DISTINCT {k})" for k in unique.values()]
         counts = list(duck.execute(f"SELECT {', '.join(aggs)} FROM {rel}").fetchall()[0])
         for i, name in enumerate(unique):
             id_counts[name] = tuple(counts[len(conds) + 2 * i: len(conds) + 2 * i + 2])
-        counts = counts[:len(conds)]
-        flagged = [j for j, n in enumerate(counts[len(checks):]) if n]
-        dirty_counts = [0] * len(dirty)
+        dirty_counts = dict(zip(dirty, counts[len(checks):len(conds)]))
+        flagged = [name for name, n in dirty_counts.items() if n]
         if flagged:  # the exact conditions for the flagged columns
             redo = [i for i in quick if quick[i][1] in flagged]
-            exact = [checks[i][1] for i in redo] + [dirty[j][1] for j in flagged]
+            exact = [checks[i][1] for i in redo] + [dirty[name][2] for name in flagged]
             again = duck.execute(f"SELECT {', '.join(f'count_if({c})' for c in exact)} FROM {rel}").fetchall()[0]
             for i, n in zip(redo, again):
                 counts[i] = n
-            for j, n in zip(flagged, again[len(redo):]):
-                dirty_counts[j] = n
-        for (index, _, _), n in zip(dirty, dirty_counts):
-            if n == 0:
-                selects[index] = f"{passthrough[index]} AS {selects[index].rsplit(' AS ', 1)[1]}"
-                clean.add(selects[index].rsplit(' AS ', 1)[1].strip('"'))
+            dirty_counts.update(zip(flagged, again[len(redo):]))
+        for name, (index, untouched, _, _) in dirty.items():
+            if dirty_counts[name] == 0:
+                selects[index] = f"{untouched} AS {_q(name)}"
+                clean.add(name)
         counts = counts[:len(checks)]
         for (column, cond, value_sql, message, expected), count in zip(checks, counts):
             if count:
@@ -662,8 +660,7 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
                                         examples=tuple((f"{prefix} {r}", v) for r, v in rows), expected=expected))
     for col in spec.columns:
         if col.unique and col.name in by_norm:
-            j = unique[col.name][1]
-            valid = col.name in id_counts and (j is None or col.name in clean)
+            valid = col.name in id_counts and (col.name not in dirty or col.name in clean)
             problems += _duplicate_problems(duck, col, rel, prefix, src, by_norm[col.name], raw_types[by_norm[col.name]],
                                             clean=col.name in clean, counts=id_counts[col.name] if valid else None)
     if problems:
