@@ -54,6 +54,7 @@ __all__ = [
     "KPIS",
     "agg",
     "parts",
+    "group_values",
     "public",
     "nan_to_none",
     "KpiDef",
@@ -415,7 +416,7 @@ def parts(keys: Sequence[str], *tables: ibis.Table | pd.DataFrame) -> pd.DataFra
     return out
 
 
-def _group_values(scope: Scope, key: str) -> list[Any]:
+def group_values(scope: Scope, key: str) -> list[Any]:
     """All values of a breakdown key seen in the scope (so empty groups still get a row)."""
     if key in ("channel", "device") and scope.client.has("sessions"):
         s = scope.sessions()
@@ -448,7 +449,7 @@ def _finish(kdef: KpiDef, raw: pd.DataFrame, keys: list[str], scope: Scope) -> p
             grids.append(_buckets(scope.period, scope.freq, df.get("period_start", [])))
         else:
             seen = df[key].dropna().tolist() if key in df.columns else []
-            values = list(dict.fromkeys([*_group_values(scope, key), *sorted(seen, key=str)]))
+            values = list(dict.fromkeys([*group_values(scope, key), *sorted(seen, key=str)]))
             grids.append(values)
     if keys:
         index = (pd.MultiIndex.from_product(grids, names=keys) if len(keys) > 1

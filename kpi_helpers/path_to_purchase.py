@@ -14,7 +14,6 @@ visitor has no session (or none before the order) are left out.
 
 from __future__ import annotations
 
-import itertools
 from contextlib import contextmanager
 
 import ibis
@@ -23,7 +22,7 @@ import pandas as pd
 
 from .core import KPIS, Scope, agg, kpi, make_scope, parts, public, unavailable_reason
 from .loading import as_client
-from .results import run
+from .results import run, temp_table_name
 
 __all__ = [
     "shared_paths",
@@ -39,7 +38,6 @@ VISITS_BUCKETS = [(str(v), v, v) for v in range(1, 9)] + [
 
 
 _CACHE: dict | None = None
-_NAMES = itertools.count()  # temp table names are never reused (kept query results refer to them)
 
 
 @contextmanager
@@ -68,7 +66,7 @@ def order_paths(scope: Scope) -> ibis.Table:
     key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
     if key not in _CACHE:
         con = scope.client.con
-        name = f"_kpi_order_paths_{next(_NAMES)}"
+        name = temp_table_name("order_paths")
         table = con.create_table(name, _order_paths(scope), temp=True)
         _CACHE[key] = (con, name, table)
     return _CACHE[key][2]

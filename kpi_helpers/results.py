@@ -34,11 +34,17 @@ from typing import Any, Callable, Iterable
 import ibis
 import pandas as pd
 
-__all__ = ["QueryResults", "register", "run", "MAX_ENTRIES", "MAX_ROWS"]
+__all__ = ["QueryResults", "register", "results_of", "run", "temp_table_name", "MAX_ENTRIES", "MAX_ROWS"]
 
 MAX_ENTRIES = 256
 MAX_ROWS = 10_000
-_NAMES = itertools.count()  # temporary table names are never reused (kept results refer to them)
+_NAMES = itertools.count()
+
+
+def temp_table_name(kind: str) -> str:
+    """A name for a temporary table, never given twice in this process (kept results refer to
+    tables by name: a dropped table's name must not come back with other rows)."""
+    return f"_kpi_{kind}_{next(_NAMES)}"
 
 
 class QueryResults:
@@ -85,14 +91,11 @@ class QueryResults:
         with self._lock:
             self._check_files()
             if key not in self._tables:
-                name = f"_kpi_{key}_{next(_NAMES)}"
+                name = temp_table_name(key)
                 backend = self._backend()
                 backend.con.execute(f'CREATE TEMP TABLE "{name}" AS {backend.compile(build())}')
                 self._tables[key] = name
             return self._backend().table(self._tables[key])
-
-    def __len__(self) -> int:
-        return len(self._kept)
 
     def get(self, expr: ibis.Table) -> pd.DataFrame:
         key = expr.op()

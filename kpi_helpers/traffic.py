@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .core import Scope, _group_values, agg, kpi, parts, public
+from .core import Scope, agg, group_values, kpi, parts, public
 from .results import run
 
 __all__ = [
@@ -50,7 +50,7 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     ``converted`` (NaN without an orders table). None when a key has more than
     :data:`MAX_MASK_GROUPS` values (the caller then counts each breakdown on its own).
     """
-    values = {k: _group_values(scope, k) for k in ("channel", "device")}
+    values = {k: group_values(scope, k) for k in ("channel", "device")}
     if any(len(v) > MAX_MASK_GROUPS for v in values.values()):
         return None
     masked = {k: vals for k, vals in values.items() if vals}  # no session in the scope: no group
