@@ -131,7 +131,6 @@ TEXT: dict[str, dict[str, str]] = {
     "customers": {"fr": "Clients", "en": "Customers"},
     "sessions": {"fr": "Visites", "en": "Sessions"},
     "searches": {"fr": "Recherches", "en": "Searches"},
-    "generated_on": {"fr": "Généré le", "en": "Generated on"},
 }
 
 

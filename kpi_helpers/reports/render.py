@@ -116,6 +116,25 @@ def fmt_date(d: dt.date, language: str) -> str:
     return d.strftime("%d/%m/%Y") if language == "fr" else d.isoformat()
 
 
+def fmt_datetime(moment: dt.datetime, language: str) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M" if language == "fr" else "%Y-%m-%d %H:%M")
+
+
+def _html_head(lang: str, title: str, css: str) -> str:
+    """The opening of every page the runner writes: language, the Content-Security-Policy that
+    keeps a report self-contained, no referrer, the (already escaped) title and the page's CSS."""
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{title}</title>
+<style>{css}</style>
+</head>"""
+
+
 def period_label(start: dt.date, end: dt.date, language: str) -> str:
     """``octobre 2026`` for a calendar month, else ``01/10/2026 → 15/10/2026``."""
     month_end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
@@ -240,19 +259,10 @@ def build_report(*, client_name: str, language: str, start: dt.date, end: dt.dat
     if compare and comparison:
         meta.append(f"<dt>{t('compared', lang)}</dt><dd>{t(compare, lang)} "
                     f"({_esc(fmt_date(comparison[0], lang))} → {_esc(fmt_date(comparison[1], lang))})</dd>")
-    stamp = (generated_at.strftime("%d/%m/%Y") + f" {t('at', lang)} " + generated_at.strftime("%H:%M")) if lang == "fr" \
-        else generated_at.strftime("%Y-%m-%d %H:%M")
+    stamp = f"{fmt_date(generated_at, lang)} {t('at', lang)} {generated_at:%H:%M}" if lang == "fr" \
+        else fmt_datetime(generated_at, lang)
     meta.append(f"<dt>{t('generated', lang)}</dt><dd>{_esc(stamp)}</dd>")
-    doc = f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{_esc(client_name)} — {_esc(period)}</title>
-<style>{REPORT_CSS}</style>
-</head>
+    doc = f"""{_html_head(lang, f"{_esc(client_name)} — {_esc(period)}", REPORT_CSS)}
 <body>
 <header class="cover">
 <p class="kicker">{t('report', lang)}</p>
@@ -337,24 +347,15 @@ def build_index(rows: Iterable[IndexRow], *, language: str, generated_at: dt.dat
     if run:
         run_line = (f'<p class="muted">{t("last_run", lang)} : ' if lang == "fr" else f'<p class="muted">{t("last_run", lang)}: ')
         try:
-            started = dt.datetime.fromisoformat(run["started_at"]).strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
+            started = fmt_datetime(dt.datetime.fromisoformat(run["started_at"]), lang)
         except (KeyError, TypeError, ValueError):
             started = ""
         counts = run.get("counts", {})
         run_line += _esc(f"{started} · {run.get('duration_seconds', 0):.0f} s · {counts.get('ok', 0)} {t('n_built', lang)}, "
                          f"{counts.get('skipped', 0)} {t('unchanged', lang)}, {counts.get('failed', 0)} {t('n_failed', lang)}")
         run_line += ' · <a href="run.json">run.json</a></p>'
-    stamp = generated_at.strftime("%d/%m/%Y %H:%M") if lang == "fr" else generated_at.strftime("%Y-%m-%d %H:%M")
-    return f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{t('index_title', lang)}</title>
-<style>{INDEX_CSS}</style>
-</head>
+    stamp = fmt_datetime(generated_at, lang)
+    return f"""{_html_head(lang, t('index_title', lang), INDEX_CSS)}
 <body>
 <h1>{t('index_title', lang)}</h1>
 <p class="muted">{t('generated', lang)} {_esc(stamp)}</p>
