@@ -7,13 +7,15 @@ without the kit's code, so that comparing them with the kit can find bugs in eit
 
 from __future__ import annotations
 
+import argparse
 import calendar
 import datetime as dt
 import json
 import math
+import time
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -106,15 +108,30 @@ def write_json(path: str | Path, payload: dict) -> None:
     Path(path).write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 
-
 def emit(card: dict, started: float, out: str | None) -> int:
     """Add the elapsed seconds since ``started`` to a scorecard, then write it to ``out`` or print it."""
-    import json
-    import time
-
     card["seconds"] = time.perf_counter() - started
     if out:
         write_json(out, card)
     else:
         print(json.dumps(card, ensure_ascii=False, indent=1))
     return 0
+
+
+def scorecard_main(scorecard: Callable[..., dict], doc: str, argv: list[str] | None = None, *,
+                   tuned: bool = False) -> int:
+    """The command line of a baseline: ``CLIENT_DIR [--start D --end D] [--margin-rate R] [--out FILE]``
+    (and ``--tuned`` when the baseline has that variant); prints or writes the scorecard."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("client_dir")
+    parser.add_argument("--start")
+    parser.add_argument("--end")
+    parser.add_argument("--margin-rate", type=float)
+    if tuned:
+        parser.add_argument("--tuned", action="store_true", help="the tuned variant (same numbers, see sql_scorecard)")
+    parser.add_argument("--out", help="write the JSON here instead of printing it")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    extra = {"tuned": args.tuned} if tuned else {}
+    card = scorecard(args.client_dir, start=args.start, end=args.end, margin_rate=args.margin_rate, **extra)
+    return emit(card, t0, args.out)

@@ -11,7 +11,6 @@ id).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
@@ -23,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (emit, DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
+from common import (scorecard_main, DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
                     ratio, settings, top_queries)
 
 
@@ -211,16 +210,7 @@ def pandas_scorecard(client_dir: str | Path, *, start: Any = None, end: Any = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("client_dir")
-    parser.add_argument("--start")
-    parser.add_argument("--end")
-    parser.add_argument("--margin-rate", type=float)
-    parser.add_argument("--out", help="write the JSON here instead of printing it")
-    args = parser.parse_args(argv)
-    t0 = time.perf_counter()
-    card = pandas_scorecard(args.client_dir, start=args.start, end=args.end, margin_rate=args.margin_rate)
-    return emit(card, t0, args.out)
+    return scorecard_main(pandas_scorecard, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ prints (or writes) ``{"period", "kpis", "breakdowns", "seconds"}``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Any
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (emit, DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
+from common import (scorecard_main, DAYS_BUCKETS, EXCLUDED, VISITS_BUCKETS, buckets, clean, last_full_month,  # noqa: E402
                     ratio, settings, top_queries)
 
 
@@ -269,18 +268,7 @@ def sql_scorecard(client_dir: str | Path, *, start: Any = None, end: Any = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("client_dir")
-    parser.add_argument("--start")
-    parser.add_argument("--end")
-    parser.add_argument("--margin-rate", type=float)
-    parser.add_argument("--tuned", action="store_true", help="the tuned variant (same numbers, see sql_scorecard)")
-    parser.add_argument("--out", help="write the JSON here instead of printing it")
-    args = parser.parse_args(argv)
-    t0 = time.perf_counter()
-    card = sql_scorecard(args.client_dir, start=args.start, end=args.end, margin_rate=args.margin_rate,
-                         tuned=args.tuned)
-    return emit(card, t0, args.out)
+    return scorecard_main(sql_scorecard, __doc__, argv, tuned=True)
 
 
 if __name__ == "__main__":
