@@ -121,6 +121,8 @@ TEXT: dict[str, dict[str, str]] = {
     "landing_page": {"fr": "Page d'entrée", "en": "Landing page"},
     "unavailable": {"fr": "Indisponible", "en": "Unavailable"},
     "no_data": {"fr": "Pas de données pour cette sélection.", "en": "No data for this selection."},
+    "one_segment": {"fr": "Un canal et un appareil sont choisis : il n'y a rien à répartir.",
+                    "en": "One channel and one device are picked: there is nothing to break down."},
     "missing_table": {"fr": "Ce client ne fournit pas la table « {table} » : cette partie ne peut pas être calculée ({reason}).",
                       "en": "This client does not provide the '{table}' table: this part cannot be computed ({reason})."},
     "unavailable_kpi": {"fr": "{kpi} n'est pas disponible : {reason}.", "en": "{kpi} is not available: {reason}."},

@@ -13,6 +13,8 @@ KPI functions of the theme modules.
 
 from __future__ import annotations
 
+import base64
+import contextvars
 import datetime as dt
 import html
 import time
@@ -20,10 +22,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, Image, Markdown, display
+from matplotlib.artist import setp
 
 from . import plots
 from .core import KPIS, Period, comparison_period, compute, resolve_period
@@ -204,14 +206,32 @@ def _summary(ctx: Context) -> None:
 # ----------------------------------------------------------------------------------------------
 # Small display helpers
 
+#: Where views put what they show: None in a cell (IPython's display), or a list of HTML fragments
+#: while :func:`explore` renders views into its HTML widget.
+_COLLECT: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("kpi_collect", default=None)
+
+
+def _emit(obj: HTML | Image | Markdown) -> None:
+    """Show one rich object: displayed in the running cell, or collected as HTML by :func:`explore`."""
+    sink = _COLLECT.get()
+    if sink is None:
+        display(obj)
+    elif isinstance(obj, Image):
+        width = f' width="{obj.width}"' if obj.width else ""
+        sink.append(f'<img alt=""{width} src="data:image/png;base64,{base64.b64encode(obj.data).decode()}">')
+    elif isinstance(obj, Markdown):
+        sink.append(f"<p>{html.escape(obj.data)}</p>")
+    else:
+        sink.append(obj.data)
+
 
 def note(text: str) -> None:
     """A short paragraph (escaped: data never becomes markup)."""
-    display(HTML(f'<p class="kpi-note">{html.escape(text)}</p>'))
+    _emit(HTML(f'<p class="kpi-note">{html.escape(text)}</p>'))
 
 
 def _heading(text: str) -> None:
-    display(HTML(f'<h3 class="kpi-heading">{html.escape(text)}</h3>'))
+    _emit(HTML(f'<h3 class="kpi-heading">{html.escape(text)}</h3>'))
 
 
 def _reading(ctx: Context, kpi_id: str, fallback: str | None = None) -> None:
@@ -223,7 +243,7 @@ def _reading(ctx: Context, kpi_id: str, fallback: str | None = None) -> None:
         text = None
     if text or fallback:
         label_text = "Comment lire : " if ctx.language == "fr" else "How to read this: "
-        display(HTML(f'<p class="kpi-read"><b>{html.escape(label_text)}</b>{html.escape(text or fallback)}</p>'))
+        _emit(HTML(f'<p class="kpi-read"><b>{html.escape(label_text)}</b>{html.escape(text or fallback)}</p>'))
 
 
 def _unavailable(ctx: Context, what: str, reason: str) -> None:
@@ -255,13 +275,14 @@ def _reason_text(reason: str, language: str) -> str:
 
 
 def _show(fig) -> None:
-    display(fig)
-    plt.close(fig)
+    """A chart as a PNG image, shown at the size of its figure (rendered at the theme's dpi for a sharp print)."""
+    data, width = plots.png(fig)
+    _emit(Image(data=data, format="png", width=width))
 
 
 def _table(df: pd.DataFrame) -> None:
     """A formatted table; every cell escaped (queries and titles may hold markup)."""
-    display(HTML(df.to_html(index=False, escape=True, classes="kpi-table", border=0, na_rep="–")))
+    _emit(HTML(df.to_html(index=False, escape=True, classes="kpi-table", border=0, na_rep="–")))
 
 
 def auto_freq(ctx: Context) -> str:
@@ -346,7 +367,19 @@ def _title(ctx: Context, kpi_id: str, by: str | None = None) -> str:
 
 def breakdown(ctx: Context, kpi_id: str, *, by: str = "channel", chart: bool = True, table: bool = True,
               read: bool = True) -> pd.DataFrame | None:
-    """A KPI per segment: bar chart, table with numerator and denominator, reading note."""
+    """A KPI per segment: bar chart, table with numerator and denominator, reading note.
+
+    A breakdown by a segment the context already filters on (by channel with one channel picked)
+    would show one bar: it shows the other segment instead (by device), or says there is nothing
+    to break down when both are picked.
+    """
+    other = {"channel": "device", "device": "channel"}
+    if by in other and getattr(ctx, by):
+        if getattr(ctx, other[by]):
+            _heading(_title(ctx, kpi_id, by))
+            note(label("one_segment", ctx.language))
+            return None
+        by = other[by]
     df = compute(kpi_id, ctx.client, by=by, margin_rate=ctx.margin_rate, **ctx.kw)
     _heading(_title(ctx, kpi_id, by))
     if "unavailable" in df.attrs:
@@ -436,7 +469,8 @@ def trends(ctx: Context, kpi_ids: Sequence[str], *, freq: str | None = None) -> 
     freq = freq or auto_freq(ctx)
     n = len(kpi_ids)
     rows = (n + 1) // 2
-    fig, axes = plt.subplots(rows, 2, figsize=(10, 3.3 * rows), squeeze=False)
+    fig = plots.figure((10, 3.3 * rows))
+    axes = fig.subplots(rows, 2, squeeze=False)
     shown = 0
     missing = []
     for ax, kpi_id in zip(axes.flat, kpi_ids):
@@ -453,8 +487,6 @@ def trends(ctx: Context, kpi_ids: Sequence[str], *, freq: str | None = None) -> 
     _heading("Tendances" if ctx.language == "fr" else "Trends")
     if shown:
         _show(fig)
-    else:
-        plt.close(fig)
     for kpi_id, reason in missing:
         _unavailable(ctx, kpi_label(kpi_id, ctx.language), reason)
 
@@ -574,7 +606,8 @@ def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
         return
     ret = compute("returning_customers", ctx.client, freq=freq, **ctx.kw)
     df = pd.DataFrame({"period_start": new["period_start"], label("new", lang): new["value"], label("returning", lang): ret["value"]})
-    fig, ax = plt.subplots(figsize=plots.FIGSIZE)
+    fig = plots.figure()
+    ax = fig.add_subplot()
     x = np.arange(len(df))
     ticks = df["period_start"].dt.strftime("%d/%m" if freq == "W" else "%m/%Y" if lang == "fr" else "%Y-%m").tolist()
     ax.bar(x, df[label("new", lang)], color=plots.PALETTE[0], label=label("new", lang))
@@ -586,7 +619,7 @@ def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
     ax.yaxis.set_major_formatter(plots.kpi_formatter("count", lang))
     ax.legend()
     ax.set_title(title)
-    plt.setp(ax.get_xticklabels(), rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
+    setp(ax.get_xticklabels(), rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
     _show(fig)
     _reading(ctx, "returning_customer_rate")
 
@@ -644,46 +677,137 @@ def view(fn: Callable, *args: Any, **kwargs: Any) -> Callable[[Context], Any]:
     return lambda ctx: fn(ctx, *args, **kwargs)
 
 
-def explore(ctx: Context, *views: Callable[[Context], Any]):
-    """Pickers for channel, device and period that re-render ``views`` through the same helpers.
+def _main_loop() -> Any:
+    """The event loop of the kernel's main thread, or None outside a kernel (a script, the tests)."""
+    try:
+        from ipykernel.kernelbase import Kernel
+    except ImportError:  # pragma: no cover (ipykernel is a dependency)
+        return None
+    return getattr(Kernel.instance(), "io_loop", None) if Kernel.initialized() else None
+
+
+class _Later:
+    """Runs ``fn`` on the kernel's main thread, ``delay`` seconds after the last request.
+
+    Widget callbacks may run on a thread other than the main one (ipykernel 7 handles comm messages
+    on its shell channel and subshell threads); the views share the client's DuckDB connection and
+    Matplotlib's text machinery, so every re-render is handed to the main thread's loop
+    (``add_callback`` is its one thread-safe entry) and runs there, one at a time. A new request
+    within the delay replaces the pending one. Outside a kernel, ``fn`` runs at once.
+    """
+
+    def __init__(self, fn: Callable[[], None]):
+        self.fn, self.loop, self.pending = fn, _main_loop(), None
+
+    def request(self, delay: float = 0.0) -> None:
+        if self.loop is None:
+            self.fn()
+        else:
+            self.loop.add_callback(self._arm, delay)
+
+    def _arm(self, delay: float) -> None:  # on the main thread
+        if self.pending is not None:
+            self.loop.remove_timeout(self.pending)
+        self.pending = self.loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self.pending = None
+        self.fn()
+
+
+#: Seconds to wait after a date changes before re-rendering: typing a date sends one value per keystroke.
+DATE_SETTLE = 0.3
+
+
+def render_html(ctx: Context, *views: Callable[[Context], Any]) -> str:
+    """What ``views`` show for ``ctx``, as one HTML fragment (charts as embedded PNG images).
+
+    A problem with the choice (a :class:`KpiInputError`) or a view that fails becomes one sentence
+    in the fragment, never a traceback.
+    """
+    blocks: list[str] = []
+    token = _COLLECT.set(blocks)
+    try:
+        for v in views:
+            v(ctx)
+    except KpiInputError as exc:
+        note(str(exc))
+    except Exception as exc:  # noqa: BLE001: shown to the analyst as one sentence
+        note((f"Cette vue n'a pas pu être affichée ({type(exc).__name__} : {exc})" if ctx.language == "fr" else
+              f"This view could not be shown ({type(exc).__name__}: {exc})"))
+    finally:
+        _COLLECT.reset(token)
+    return '<div class="jp-RenderedHTMLCommon">' + "".join(blocks) + "</div>"
+
+
+def _choice_problem(ctx: Context, start: Any, end: Any, first: Any, last: Any) -> str | None:
+    """The sentence that explains why a picked period cannot be shown, or None."""
+    fr = ctx.language == "fr"
+    if start is None or end is None:
+        return "Choisissez une date de début et une date de fin." if fr else "Pick a start and an end date."
+    if first is not None and last is not None and (start < first or end > last or start > last or end < first):
+        span = f"{_fmt_date(first, ctx.language)} → {_fmt_date(last, ctx.language)}"
+        return (f"Les données de ce client vont du {span.replace(' → ', ' au ')} : choisissez des dates dans cet intervalle."
+                if fr else f"This client's data covers {span}: pick dates within it.")
+    if start > end:
+        return "La date de début est après la date de fin." if fr else "The start date is after the end date."
+    return None
+
+
+def explore(ctx: Context, *views: Callable[[Context], Any], segments: bool = True):
+    """Pickers for the period (and channel and device when ``segments``) that re-render ``views``.
+
+    The views are re-rendered by the same helpers as the cells above, into one HTML widget (charts as
+    PNG images): no ``Output`` widget. A headless run (papermill, nbval, the reports) has no front
+    end; papermill's client then stands in for one and answers every output captured by an Output
+    widget with a message on the kernel's shell socket, sent past the socket's event loop while
+    that loop waits for the cell's reply: when the reply lands just before that send, its wake-up is
+    lost and the run waits forever (``benchmarks/SOAK.md``). Re-renders run on the kernel's main
+    thread (see :class:`_Later`), dates a moment after the last keystroke; a period outside the
+    client's data, or a start after the end, is one sentence.
 
     Returns the widget box (its ``render_seconds`` attribute holds the duration of the last
-    re-render, for measurement).
+    re-render, for measurement; ``render()`` re-renders at once).
     """
     import ipywidgets as w
 
     lang = ctx.language
-    all_text = label("all", lang)
-    channels = [(all_text, "")] + [(channel_label(c, lang), c) for c in _segment_values(ctx.client, "channel")]
-    devices = [(all_text, "")] + [(device_label(d, lang), d) for d in _segment_values(ctx.client, "device")]
-    # a filter the client's sessions do not show (a social-only client) stays selectable
-    if ctx.channel and ctx.channel not in [v for _, v in channels]:
-        channels.append((channel_label(ctx.channel, lang), ctx.channel))
-    if ctx.device and ctx.device not in [v for _, v in devices]:
-        devices.append((device_label(ctx.device, lang), ctx.device))
-    ch = w.Dropdown(options=channels, value=ctx.channel or "", description=label("channel", lang))
-    dv = w.Dropdown(options=devices, value=ctx.device or "", description=label("device", lang))
+    first, last = (pd.Timestamp(d).date() if d is not None else None for d in ctx.client.date_range())
+    rows = []
+    ch = dv = None
+    if segments:
+        all_text = label("all", lang)
+        channels = [(all_text, "")] + [(channel_label(c, lang), c) for c in _segment_values(ctx.client, "channel")]
+        devices = [(all_text, "")] + [(device_label(d, lang), d) for d in _segment_values(ctx.client, "device")]
+        ch = w.Dropdown(options=channels, value=ctx.channel or "", description=label("channel", lang))
+        dv = w.Dropdown(options=devices, value=ctx.device or "", description=label("device", lang))
+        rows.append(w.HBox([ch, dv]))
     st = w.DatePicker(value=ctx.start, description="Début" if lang == "fr" else "Start")
     en = w.DatePicker(value=ctx.end, description="Fin" if lang == "fr" else "End")
-    out = w.Output()
-    box = w.VBox([w.HBox([ch, dv]), w.HBox([st, en]), out])
+    # no min/max on the pickers: ipywidgets would clamp a date being typed (0002-..., 0020-...) and send
+    # the clamped value back into the field under the analyst's fingers; a date out of range is a sentence
+    rows.append(w.HBox([st, en]))
+    shown = w.HTML()
+    box = w.VBox([*rows, shown])
     box.render_seconds = None
 
-    def render(*_: Any) -> None:
+    def render() -> None:
         t0 = time.perf_counter()
-        with out:
-            out.clear_output(wait=True)
-            if st.value and en.value and st.value > en.value:
-                note("La date de début est après la date de fin." if lang == "fr" else "The start date is after the end date.")
-                return
-            sub = ctx.replace(channel=ch.value or None, device=dv.value or None,
-                              start=st.value or ctx.start, end=en.value or ctx.end)
-            for v in views:
-                v(sub)
+        problem = _choice_problem(ctx, st.value, en.value, first, last)
+        if problem:
+            shown.value = f'<p class="kpi-note">{html.escape(problem)}</p>'
+        else:
+            sub = ctx.replace(channel=(ch.value or None) if ch else ctx.channel,
+                              device=(dv.value or None) if dv else ctx.device, start=st.value, end=en.value)
+            shown.value = render_html(sub, *views)
         box.render_seconds = time.perf_counter() - t0
 
-    for widget in (ch, dv, st, en):
-        widget.observe(render, names="value")
+    later = _Later(render)
+    for picker in (ch, dv):
+        if picker is not None:
+            picker.observe(lambda _: later.request(), names="value")
+    for picker in (st, en):
+        picker.observe(lambda _: later.request(DATE_SETTLE), names="value")
     render()
     box.render = render
     return box

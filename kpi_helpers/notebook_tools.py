@@ -21,30 +21,12 @@ from nbconvert.preprocessors import ExecutePreprocessor
 
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "RETRYABLE", "main"]
+__all__ = ["committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "main"]
 
 KERNEL = "python3"
-#: Seconds a single cell may take: a sample client's cells take well under 10 s, and a stalled cell
-#: (a lost ZMQ wake-up, see benchmarks/REPORTS.md) then costs a minute before its retry.
+#: Seconds a single cell may take: a sample client's cells take well under 10 s. A cell past it is
+#: a failure (nbclient's CellTimeoutError), never retried: a hang is a bug to find (benchmarks/SOAK.md).
 CELL_TIMEOUT = 60
-
-
-def _retryable() -> tuple[type[BaseException], ...]:
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    return (CellTimeoutError, DeadKernelError, TimeoutError, ConnectionError)
-
-
-#: Failures of the kernel machinery, not of the notebook: a lost reply between client and kernel
-#: (papermill issues #711 and #726 describe it; seen here as a rare wait until the cell timeout),
-#: a kernel that died or did not start. A notebook hitting one is run once more.
-RETRYABLE = _retryable()
-
-
-def _retryable_error(exc: BaseException) -> bool:
-    """A failure of the kernel machinery: one of :data:`RETRYABLE`, or a kernel that died while
-    starting (jupyter_client raises a plain RuntimeError for it)."""
-    return isinstance(exc, RETRYABLE) or (isinstance(exc, RuntimeError) and "Kernel died before replying" in str(exc))
 
 
 def _ipc_kernel_manager(ipc_dir: str) -> type:
@@ -65,31 +47,19 @@ def _ipc_kernel_manager(ipc_dir: str) -> type:
 
 
 def run_notebook(source: Path | str, output: Path | str, *, parameters: dict | None = None,
-                 cwd: Path | str | None = None, timeout: int = CELL_TIMEOUT, retries: int = 1,
-                 log: list | None = None) -> nbformat.NotebookNode:
-    """Execute ``source`` with papermill into ``output``, the kernel on IPC sockets; retry on a
-    kernel failure (not on an error raised by the notebook's own code, which papermill reports as
-    PapermillExecutionError).
-
-    ``log`` (a list), when given, receives one line per retried attempt.
-    """
+                 cwd: Path | str | None = None, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
+    """Execute ``source`` with papermill into ``output``, the kernel on IPC sockets, each cell
+    within ``timeout`` seconds."""
     import papermill as pm
 
     cwd = str(cwd or Path(source).parent)
-    for attempt in range(retries + 1):
-        ipc_dir = tempfile.mkdtemp(prefix="kpi-nb-")
-        try:
-            return pm.execute_notebook(str(source), str(output), parameters=parameters or {}, kernel_name=KERNEL,
-                                       cwd=cwd, progress_bar=False, execution_timeout=timeout, start_timeout=120,
-                                       kernel_manager_class=_ipc_kernel_manager(ipc_dir))
-        except Exception as exc:
-            if attempt == retries or not _retryable_error(exc):
-                raise
-            if log is not None:
-                log.append(f"{Path(source).name}: attempt {attempt + 1} failed ({type(exc).__name__}: {exc}); retried")
-        finally:
-            shutil.rmtree(ipc_dir, ignore_errors=True)
-    raise AssertionError("unreachable")
+    ipc_dir = tempfile.mkdtemp(prefix="kpi-nb-")
+    try:
+        return pm.execute_notebook(str(source), str(output), parameters=parameters or {}, kernel_name=KERNEL,
+                                   cwd=cwd, progress_bar=False, execution_timeout=timeout, start_timeout=120,
+                                   kernel_manager_class=_ipc_kernel_manager(ipc_dir))
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
 
 
 def committed_notebooks() -> list[Path]:
@@ -112,14 +82,8 @@ def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def execute_in_place(path: Path, *, timeout: int = CELL_TIMEOUT) -> float:
     """Execute ``path`` from its folder and write it back; returns the seconds it took."""
     t0 = time.perf_counter()
-    for attempt in range(2):
-        nb = nbformat.read(path, as_version=4)
-        try:
-            ExecutePreprocessor(timeout=timeout, kernel_name=KERNEL).preprocess(nb, {"metadata": {"path": str(path.parent)}})
-            break
-        except RETRYABLE:
-            if attempt:
-                raise
+    nb = nbformat.read(path, as_version=4)
+    ExecutePreprocessor(timeout=timeout, kernel_name=KERNEL).preprocess(nb, {"metadata": {"path": str(path.parent)}})
     seconds = time.perf_counter() - t0
     nbformat.write(clean_metadata(nb), path)
     return seconds

@@ -3,26 +3,32 @@
 Each function takes a tidy frame (as the KPI functions return it) first, the rest by keyword,
 draws on ``ax`` (a new figure when None) and returns the Axes. They compute nothing but layout:
 numbers come from the KPI functions.
+
+Figures are made with Matplotlib's object API (:func:`figure`), never through ``pyplot``: pyplot
+keeps global state (the current figure, the list of open figures) that is not thread-safe, and a
+widget callback may run on another thread than the cell that drew the previous chart. A figure
+made here belongs to no one but its caller; :func:`png` renders it.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-import matplotlib
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.artist import setp
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from .labels import (KPI_UNITS, channel_label, currency_symbol, device_label, format_money,  # noqa: E402
+from .labels import (KPI_UNITS, channel_label, currency_symbol, device_label, format_money,
                      format_number, format_percent, kpi_label, label)
 
-__all__ = ["set_theme", "PALETTE", "bar", "line", "date_axis", "distribution", "heatmap", "grouped_bar", "kpi_formatter",
-           "segment_label"]
+__all__ = ["set_theme", "PALETTE", "FIGSIZE", "figure", "png", "bar", "line", "date_axis", "distribution", "heatmap",
+           "grouped_bar", "kpi_formatter", "segment_label"]
 
 PALETTE = ["#2E5EAA", "#E07A5F", "#3D9970", "#F2CC8F", "#81B29A", "#9C6ADE", "#5FA8D3", "#B56576", "#6D6875",
            "#F4A261", "#8D99AE", "#264653"]
@@ -32,7 +38,7 @@ FIGSIZE = (8.0, 4.2)
 def set_theme() -> None:
     """The kit's look: white grid, readable on a laptop and in an A4 PDF."""
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, font_scale=0.95)
-    plt.rcParams.update({
+    mpl.rcParams.update({
         "figure.figsize": FIGSIZE, "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
         "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
@@ -65,9 +71,30 @@ def segment_label(key: str, value: Any, language: str) -> str:
     return str(value)
 
 
+def figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
+    """A new figure of its own (an Agg canvas, no pyplot state)."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png(fig: Figure) -> tuple[bytes, int]:
+    """The figure as PNG bytes, and the width in screen pixels to show it at.
+
+    Rendered at the theme's ``savefig.dpi`` (sharp in print) and cropped to what is drawn; shown
+    at the figure's own dpi, the size it has on screen.
+    """
+    dpi = mpl.rcParams["savefig.dpi"]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    data = buf.getvalue()
+    width_px = int.from_bytes(data[16:20], "big")  # the width field of the PNG header
+    return data, round(width_px * fig.dpi / dpi)
+
+
 def _ax(ax):
     if ax is None:
-        _, ax = plt.subplots(figsize=FIGSIZE)
+        ax = figure().add_subplot()
     return ax
 
 
@@ -148,7 +175,7 @@ def date_axis(ax, freq: str | None, language: str = "fr") -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
-    plt.setp(ax.get_xticklabels(), rotation=0, ha="center")
+    setp(ax.get_xticklabels(), rotation=0, ha="center")
 
 
 def distribution(data: pd.DataFrame, *, x: str = "bucket", y: str = "share", language: str = "fr",
@@ -178,7 +205,7 @@ def grouped_bar(data: pd.DataFrame, *, x: str, y: str, hue: str, unit: str = "nu
         ax.axhline(hline, color="#C0392B", linestyle="--", linewidth=1.5, label=hline_label)
     ax.legend()
     ax.set_title(title or "")
-    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+    setp(ax.get_xticklabels(), rotation=20, ha="right")
     return ax
 
 
@@ -186,7 +213,7 @@ def heatmap(matrix: pd.DataFrame, *, unit: str = "percent", language: str = "fr"
             xlabel: str | None = None, ylabel: str | None = None, ax=None):
     """A heatmap of a wide table (e.g. cohorts x months), cells annotated in the unit."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(9.0, max(3.0, 0.32 * len(matrix) + 1.2)))
+        ax = figure((9.0, max(3.0, 0.32 * len(matrix) + 1.2))).add_subplot()
     fmt = kpi_formatter(unit, language)
     annot = matrix.map(lambda v: "" if pd.isna(v) else fmt(v, None))
     sns.heatmap(matrix.astype(float), annot=annot.to_numpy(), fmt="", cmap="Blues", cbar=False, ax=ax,

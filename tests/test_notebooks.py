@@ -201,16 +201,3 @@ def test_test_runs_start_their_kernels_on_ipc_sockets(tmp_path):
     nbformat.write(nb, tmp_path / "transport.ipynb")
     out = run_notebook(tmp_path / "transport.ipynb", tmp_path / "out.ipynb")
     assert out.cells[0].outputs[0]["text"].strip() == "ipc"
-
-
-def test_only_failures_of_the_kernel_machinery_are_retried():
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    from kpi_helpers.notebook_tools import _retryable_error
-
-    assert _retryable_error(RuntimeError("Kernel died before replying to kernel_info"))
-    assert _retryable_error(DeadKernelError("Kernel died"))
-    assert _retryable_error(CellTimeoutError("A cell timed out"))
-    assert not _retryable_error(RuntimeError("something else"))
-    assert not _retryable_error(PapermillExecutionError(0, 1, "ValueError", "ValueError", "bad", []))

@@ -31,7 +31,7 @@ import nbformat
 
 from ..errors import KpiInputError, Problem
 from .config import LAST_MONTH, ClientSpec, ReportConfig
-from .execute import RUN_RETRIES, START_RETRIES, NotebookJob, run_notebook
+from .execute import NotebookJob, run_notebook
 from .pool import default_workers, make_pool
 from .render import IndexRow, build_index, build_report, href, period_label
 
@@ -380,11 +380,6 @@ class _Batch:
     def on_notebook(self, run: Run, name: str, res: dict) -> None:
         run.results[name] = res
         run.pending -= 1
-        retried = [a for a in res.get("attempts", []) if a["status"] != "ok"]
-        for a in retried:
-            self.progress.note(f"{run.spec.id} · {name}: attempt {a['attempt']} {a['status']}"
-                               + (f" ({a.get('stage')})" if a.get("stage") else "")
-                               + (" — retried" if a is not res["attempts"][-1] else ""))
         self.progress.step(f"{run.spec.id} · {name}: {res['status']} ({res['seconds']:.1f} s)")
 
     def on_scorecard(self, run: Run, res: dict | None, error: str | None) -> None:
@@ -481,7 +476,7 @@ class _Batch:
 
     # -- main loop
     def _stuck_after(self) -> float:
-        return (self.timeout * (RUN_RETRIES + 1) + min(60.0, self.timeout) * (START_RETRIES + 1) + 120.0)
+        return self.timeout + min(60.0, self.timeout) + 120.0
 
     def execute(self) -> dict[str, Any]:
         started_at = dt.datetime.now().astimezone()
@@ -532,7 +527,7 @@ class _Batch:
             return
         if kind == "notebook":
             res = fut.result() if exc is None else {
-                "client": run.spec.id, "notebook": name, "status": "failed", "seconds": 0.0, "attempts": [],
+                "client": run.spec.id, "notebook": name, "status": "failed", "seconds": 0.0,
                 "error": {"notebook": name, "ename": type(exc).__name__, "evalue": str(exc)}}
             self.on_notebook(run, name, res)
         elif kind == "scorecard":
@@ -551,7 +546,7 @@ class _Batch:
             self.futures.pop(fut)
             if kind == "notebook":
                 self.on_notebook(run, name, {"client": run.spec.id, "notebook": name, "status": "failed", "seconds": 0.0,
-                                             "attempts": [], "error": {"notebook": name, "status": "stuck",
+                                             "error": {"notebook": name, "status": "stuck",
                                                                        "message": "the worker did not return; abandoned"}})
             elif kind == "scorecard":
                 self.on_scorecard(run, None, "the worker did not return; abandoned")
@@ -564,10 +559,9 @@ class _Batch:
     def _summary(self, started_at: dt.datetime, seconds: float, interrupted: bool) -> dict[str, Any]:
         runs = [r.record() for r in self.runs]
         nbs = [n for r in runs for n in r["notebooks"]]
-        stalls = [{"client": n["client"], "notebook": n["notebook"], "attempt": a["attempt"], "kind": a.get("kind"),
-                   "stage": a.get("stage"), "cell_index": a.get("cell_index"), "seconds": a["seconds"],
-                   "recovered": n["status"] == "ok"}
-                  for n in nbs for a in n.get("attempts", []) if a["status"] == "timeout"]
+        timeouts = [{"client": n["client"], "notebook": n["notebook"], "stage": n["error"].get("stage"),
+                     "cell_index": n["error"].get("cell_index"), "seconds": n["seconds"]}
+                    for n in nbs if n.get("error", {}).get("status") == "timeout"]
         failed = any(r["status"] == "failed" for r in runs)
         return {
             "status": "interrupted" if interrupted else ("failed" if failed else "ok"),
@@ -580,11 +574,8 @@ class _Batch:
                 "notebook_seconds": round(sum(n.get("seconds") or 0 for n in nbs), 3),
                 "kernel_start_seconds": round(sum(n.get("kernel_start_seconds") or 0 for n in nbs), 3),
                 "cells_seconds": round(sum(n.get("cells_seconds") or 0 for n in nbs), 3),
-                "retries": sum(max(0, len(n.get("attempts", [])) - 1) for n in nbs),
             },
-            "stalls": stalls,
-            "lost_wakeups": [{"client": n["client"], "notebook": n["notebook"], **w}
-                             for n in nbs for w in n.get("lost_wakeups", [])],
+            "timeouts": timeouts,
             "runs": runs,
         }
 
@@ -648,7 +639,7 @@ def _error_message(err: dict) -> str:
     """One readable message for a notebook failure."""
     nb = err.get("notebook", "?")
     if err.get("status") == "timeout":
-        return f"{nb}: stalled twice; last attempt: {err.get('message')}"
+        return f"{nb}: {err.get('message')}"
     if err.get("ename"):
         where = f" in cell {err['cell_index']}" if err.get("cell_index") is not None else ""
         return f"{nb}{where}: {err['ename']}: {err.get('evalue', '')}".strip()

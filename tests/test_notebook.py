@@ -1,0 +1,136 @@
+"""kpi_helpers.notebook: the Explore section renders views into HTML, on the kernel's main thread.
+
+The views are exercised end to end by the notebook runs (tests/test_notebooks.py); here the
+Explore machinery is driven directly, outside a kernel, as a widget callback would drive it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import kpi_helpers.notebook as nb
+from kpi_helpers.paths import SAMPLE_DIR
+
+ipywidgets = pytest.importorskip("ipywidgets")
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return nb.setup(SAMPLE_DIR / "maison-lune", show=False)
+
+
+def _widgets(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _widgets(child)
+
+
+def _pickers(box):
+    found = {type(w).__name__ + ":" + (w.description or ""): w for w in _widgets(box) if hasattr(w, "value")
+             and not isinstance(w, ipywidgets.HTML)}
+    html = next(w for w in _widgets(box) if isinstance(w, ipywidgets.HTML))
+    return found, html
+
+
+def test_explore_shows_its_views_in_an_html_widget_and_no_output_widget(ctx):
+    # An Output widget shown without a front end makes papermill's client answer each captured
+    # output on the kernel's shell socket, which can leave the cell's reply unread (benchmarks/SOAK.md)
+    box = nb.explore(ctx, nb.view(nb.headline, ["sessions", "conversion_rate"]),
+                     nb.view(nb.breakdown, "conversion_rate", by="channel"))
+    assert not [w for w in _widgets(box) if isinstance(w, ipywidgets.Output)]
+    _, html = _pickers(box)
+    assert "Taux de conversion (visiteurs)" in html.value
+    assert html.value.count('src="data:image/png;base64,') == 1  # the breakdown's chart
+    assert box.render_seconds is not None
+
+
+def test_picking_a_channel_re_renders_and_the_breakdown_by_channel_follows_to_devices(ctx):
+    box = nb.explore(ctx, nb.view(nb.breakdown, "conversion_rate", by="channel"))
+    pickers, html = _pickers(box)
+    assert "(visiteurs) par canal</h3>" in html.value
+    pickers["Dropdown:Canal"].value = "email"  # outside a kernel the re-render runs at once
+    assert "(visiteurs) par appareil</h3>" in html.value and "(visiteurs) par canal</h3>" not in html.value
+    pickers["Dropdown:Appareil"].value = "mobile"
+    assert "rien à répartir" in html.value
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"Début": "0005-02-02"}, "Les données de ce client vont du"),  # a date typed digit by digit
+    ({"Début": "2026-09-20", "Fin": "2026-09-10"}, "La date de début est après la date de fin."),
+    ({"Début": None}, "Choisissez une date de début et une date de fin."),  # a date cleared
+])
+def test_a_period_that_cannot_be_shown_is_one_sentence_not_a_traceback(ctx, changes, expected):
+    import datetime as dt
+
+    box = nb.explore(ctx, nb.view(nb.headline, ["sessions"]))
+    pickers, html = _pickers(box)
+    for name in ("Fin", "Début"):
+        if name in changes:
+            pickers[f"DatePicker:{name}"].value = dt.date.fromisoformat(changes[name]) if changes[name] else None
+    assert expected in html.value and "Traceback" not in html.value
+
+
+def test_a_view_that_fails_is_one_sentence(ctx):
+    def broken(_ctx):
+        raise ValueError("no such column")
+
+    html = nb.render_html(ctx, broken)
+    assert "Cette vue n&#x27;a pas pu être affichée (ValueError : no such column)" in html
+
+
+def test_without_segments_only_the_dates_are_offered(ctx):
+    box = nb.explore(ctx, nb.view(nb.headline, ["posts"]), segments=False)
+    pickers, _ = _pickers(box)
+    assert sorted(pickers) == ["DatePicker:Début", "DatePicker:Fin"]
+
+
+def test_re_renders_run_on_the_loop_thread_once_after_the_last_of_quick_changes():
+    from tornado.ioloop import IOLoop
+
+    ready = threading.Event()
+    holder = {}
+
+    def serve():
+        import asyncio
+
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        holder["loop"] = IOLoop.current()
+        ready.set()
+        holder["loop"].start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(5)
+    calls = []
+    later = nb._Later(lambda: calls.append(threading.current_thread()))
+    later.loop = holder["loop"]
+    try:
+        for _ in range(5):  # five keystrokes, from this (another) thread
+            later.request(0.2)
+            time.sleep(0.02)
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert calls == [thread]
+    finally:
+        holder["loop"].add_callback(holder["loop"].stop)
+        thread.join(5)
+
+
+def test_charts_are_drawn_without_pyplot_state():
+    import pandas as pd
+
+    from kpi_helpers import plots
+
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    ax = plots.bar(pd.DataFrame({"channel": ["email", "direct"], "value": [0.1, 0.2]}), x="channel",
+                   kpi="conversion_rate")
+    data, width = plots.png(ax.figure)
+    assert plt.get_fignums() == before
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and 300 < width < 1200
