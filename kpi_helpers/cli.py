@@ -56,16 +56,20 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: kpi COMMAND [ARGS]  (or: python -m kpi_helpers COMMAND [ARGS])\n\ncommands:")
         for name, (_, doc) in COMMANDS.items():
             print(f"  {name:<9} {doc}")
-        print("\n'kpi COMMAND --help' describes a command.")
+        print("\n'kpi COMMAND --help' describes a command. Values that a message finds wrong are described, not\n"
+              "quoted (they may be personal data): add --show-values to any command to see them.")
         return 0 if argv else EXIT_BAD_INPUT
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         print(f"kpi: unknown command {name!r}; expected one of {', '.join(COMMANDS)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # offending values are described, not quoted (they may be personal data); --show-values quotes them
+    reveal = "--show-values" in rest
+    rest = [a for a in rest if a != "--show-values"]
     try:
         return COMMANDS[name][0](rest)
     except KpiInputError as exc:
-        print(f"error: {exc.render()}", file=sys.stderr)
+        print(f"error: {exc.render(reveal=reveal)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import difflib
+import errno
+import functools
 import gzip
 import io
 import re
 import shutil
 import tempfile
+import zlib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +33,13 @@ from typing import Any, Mapping
 import duckdb
 import ibis
 import pandas as pd
-import yaml
 
+from . import deadline
 from .channels import channel_case_sql
 from .contract import DEFAULT_SETTINGS, EXTENSIONS, TABLE_NAMES, TABLES, Column, TableSpec
-from .errors import KpiInputError, Problem
+from .errors import KpiInputError, Problem, brief
 from .results import register as _keep_results
+from .safeyaml import load_yaml
 
 __all__ = [
     "Client",
@@ -45,8 +50,10 @@ __all__ = [
     "as_client",
 ]
 
+MIN_DATE, MAX_DATE = "1900-01-01", "2200-01-01"  # the dates a table may hold (pandas counts in ns up to 2262)
 IGNORED_SUFFIXES = (".md", ".txt", ".rst", ".pdf", ".html")
 MAX_EXAMPLES = 5
+MAX_COLUMNS = 500  # columns a table file may have: a contract table has about 15
 FRENCH_DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "oui", "vrai", "1.0")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "non", "faux", "0.0")
@@ -83,7 +90,7 @@ def _check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> 
         if key not in DEFAULT_SETTINGS:
             close = difflib.get_close_matches(str(key), DEFAULT_SETTINGS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            warnings.append(Problem(f"unknown setting {key!r} ignored{hint}", file=file))
+            warnings.append(Problem(f"unknown setting {brief(key)} ignored{hint}", file=file))
             continue
         if value is not None:
             values[key] = value
@@ -91,15 +98,13 @@ def _check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> 
         values["name"] = default_name
     values["name"] = str(values["name"])
     tz = values["timezone"]
-    try:
-        zoneinfo.ZoneInfo(str(tz))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        errors.append(Problem(f"unknown timezone {tz!r}", file=file, column="timezone",
+    if str(tz) not in known_timezones():
+        errors.append(Problem(f"unknown timezone {brief(tz)}", file=file, column="timezone",
                               expected="an IANA timezone name such as 'Europe/Paris'"))
         values["timezone"] = "Europe/Paris"
     cur = str(values["currency"])
     if not re.fullmatch(r"[A-Z]{3}", cur):
-        errors.append(Problem(f"invalid currency {cur!r}", file=file, column="currency",
+        errors.append(Problem(f"invalid currency {brief(cur)}", file=file, column="currency",
                               expected="an ISO 4217 code such as 'EUR'"))
     values["currency"] = cur
     mr = values["margin_rate"]
@@ -109,7 +114,7 @@ def _check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> 
         except ValueError:
             mr = None
         if mr is None or not 0 <= mr <= 1:
-            errors.append(Problem(f"invalid margin_rate {values['margin_rate']!r}", file=file, column="margin_rate",
+            errors.append(Problem(f"invalid margin_rate {brief(values['margin_rate'])}", file=file, column="margin_rate",
                                   expected="a fraction between 0 and 1, such as 0.35"))
             mr = None
         values["margin_rate"] = mr
@@ -118,16 +123,25 @@ def _check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> 
         if pattern is not None:
             problem = _regex_problem(str(pattern))
             if problem:
-                errors.append(Problem(f"invalid regular expression {pattern!r}: {problem}", file=file, column=key))
+                errors.append(Problem(f"invalid regular expression {brief(pattern)}: {problem}", file=file, column=key))
                 values[key] = None
             else:
                 values[key] = str(pattern)
     lang = str(values["language"])
     if lang not in ("fr", "en"):
-        errors.append(Problem(f"invalid language {lang!r}", file=file, column="language", expected="'fr' or 'en'"))
+        errors.append(Problem(f"invalid language {brief(lang)}", file=file, column="language", expected="'fr' or 'en'"))
         lang = "fr"
     values["language"] = lang
     return Settings(**values), errors, warnings
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """The IANA timezone names both Python and DuckDB know (Python also accepts file paths of its
+    zoneinfo folder, such as ``posix/Europe/Paris``, ``right/UTC`` or ``localtime``, which DuckDB
+    refuses)."""
+    duck = {name for (name,) in duckdb.sql("SELECT name FROM pg_timezone_names()").fetchall()}
+    return frozenset(duck & zoneinfo.available_timezones())
 
 
 def _regex_problem(pattern: str) -> str | None:
@@ -147,9 +161,9 @@ def _read_settings(folder: Path) -> tuple[Settings, list[Problem], list[Problem]
     if not path.exists():
         return Settings(name=folder.name), [], []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return Settings(name=folder.name), [Problem(f"cannot be read as YAML: {exc}".replace("\n", " "), file=path.name)], []
+        raw = load_yaml(path, label=path.name) or {}
+    except KpiInputError as exc:
+        return Settings(name=folder.name), exc.problems, []
     if not isinstance(raw, dict):
         return Settings(name=folder.name), [Problem("must be a mapping of settings (key: value)", file=path.name)], []
     return _check_settings(raw, file=path.name, default_name=folder.name)
@@ -239,12 +253,24 @@ class Client:
             })
         return pd.DataFrame(rows, columns=["table", "file", "format", "rows", "first_date", "last_date"])
 
-    def date_range(self) -> tuple[Any, Any]:
-        """First and last local date over every table (None, None when all are empty)."""
-        s = self.summary()
-        if s.empty or s["first_date"].isna().all():
-            return None, None
-        return s["first_date"].dropna().min(), s["last_date"].dropna().max()
+    def date_range(self, *, through: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+        """First and last local date over every table (None, None when all are empty); with
+        ``through``, rows dated after it are left out (a typo dated 2062 does not move the period)."""
+        firsts, lasts = [], []
+        for name, table in self.tables.items():
+            col = table[TABLES[name].time_column]
+            day = col.date() if col.type().is_timestamp() else col
+            if through is not None:
+                table = table.filter(day <= through)
+            first, last = table.aggregate(first=day.min(), last=day.max()).execute().iloc[0]
+            if first is not None and not pd.isna(first):
+                firsts.append(pd.Timestamp(first).date())
+                lasts.append(pd.Timestamp(last).date())
+        return (min(firsts), max(lasts)) if firsts else (None, None)
+
+    def today(self) -> dt.date:
+        """Today's date in the client's timezone."""
+        return dt.datetime.now(zoneinfo.ZoneInfo(self.timezone)).date()
 
     def with_settings(self, **changes: Any) -> "Client":
         """The same tables with some settings replaced (None leaves a setting as it is)."""
@@ -375,6 +401,8 @@ def _typed_sql(col: Column, src: str, kind: str, french: bool) -> tuple[str, str
     raise ValueError(f"unknown contract type {t!r}")
 
 
+_CONTRACT_COLUMNS = frozenset(c.name for t in TABLES.values() for c in t.columns)
+
 _DUCK_TYPE = {"id": "VARCHAR", "str": "VARCHAR", "timestamp": "TIMESTAMPTZ", "date": "DATE",
               "float": "DOUBLE", "int": "BIGINT", "bool": "BOOLEAN"}
 
@@ -428,7 +456,14 @@ def _csv_header(path: Path, gz: bool, encoding: str, separator: str) -> list[str
     the problem can be reported on the named column rather than as a read failure)."""
     opener = gzip.open if gz else open
     with opener(path, "rt", encoding=encoding, errors="replace", newline="") as fh:
-        names = next(csv.reader(fh, delimiter=separator), [])
+        try:
+            names = next(csv.reader(fh, delimiter=separator), [])
+        except csv.Error as exc:  # a header field past the csv module's limit (131,072 characters)
+            raise KpiInputError(Problem(f"the header line cannot be read ({exc})", file=path.name,
+                                        expected="a header row of column names")) from None
+    if len(names) > MAX_COLUMNS:
+        raise KpiInputError(Problem(f"the header has {len(names):,} columns", file=path.name,
+                                    expected=f"at most {MAX_COLUMNS} columns (a contract table has about 15)"))
     seen: dict[str, int] = {}
     out = []
     for name in names:
@@ -456,11 +491,16 @@ def _csv_structure_problem(path: Path, gz: bool, encoding: str, separator: str, 
     with opener(path, "rt", encoding=encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=separator)
         header = next(reader, [])
-        for row in reader:
-            if len(row) != len(header) and row:
-                count += 1
-                if len(bad) < MAX_EXAMPLES:
-                    bad.append((f"line {reader.line_num}", f"{len(row)} fields"))
+        try:
+            for row in reader:
+                if len(row) != len(header) and row:
+                    count += 1
+                    if len(bad) < MAX_EXAMPLES:
+                        bad.append((f"line {reader.line_num}: {len(row)} fields",))
+        except csv.Error:  # a field longer than the csv module reads (131,072 characters)
+            return Problem(f"line {reader.line_num + 1}: a field of more than {csv.field_size_limit():,} characters "
+                           "(an unclosed quote?)", file=label,
+                           expected=f"{len(header)} fields separated by {separator!r} on every line")
     if bad:
         return Problem(f"{_plural(count, 'line')} without the header's {len(header)} fields", file=label,
                        examples=tuple(bad), count=count,
@@ -478,6 +518,13 @@ class _Reader:
 
     def csv(self, src: SourceFile) -> tuple[str, str]:
         """Create ``_raw_<table>`` (all text) with a ``__row`` label column; returns (relation, row label prefix)."""
+        try:
+            return self._csv(src)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise KpiInputError(Problem(f"cannot be read as gzip ({exc})", file=src.label,
+                                        expected="a complete gzip-compressed CSV file (.csv.gz)")) from None
+
+    def _csv(self, src: SourceFile) -> tuple[str, str]:
         assert src.path is not None
         gz = src.fmt == "csv.gz"
         encoding, separator = _sniff_csv(src.path, gz)
@@ -513,15 +560,28 @@ class _Reader:
                 f"CREATE OR REPLACE VIEW {rel} AS SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
                 f"FROM read_parquet({_lit(str(src.path))}, file_row_number=true)"
             )
-            self.duck.execute(f"SELECT * FROM {rel} LIMIT 0").fetchall()
+            n_columns = len(self.duck.execute(f"SELECT * FROM {rel} LIMIT 0").description) - 1
         except duckdb.Error as exc:
             raise KpiInputError(Problem(f"cannot be read as Parquet ({str(exc).splitlines()[0]})", file=src.label)) from None
+        if n_columns > MAX_COLUMNS:
+            raise KpiInputError(Problem(f"has {n_columns:,} columns", file=src.label,
+                                        expected=f"at most {MAX_COLUMNS} columns (a contract table has about 15)"))
         return rel, "row"
 
     def xlsx(self, src: SourceFile) -> tuple[str, str]:
         src.french = True
         try:
+            import openpyxl
+
+            book = openpyxl.load_workbook(src.path, read_only=True)
+            n_columns = book.worksheets[0].max_column or 0
+            book.close()
+            if n_columns > MAX_COLUMNS:
+                raise KpiInputError(Problem(f"its first sheet has {n_columns:,} columns", file=src.label,
+                                            expected=f"at most {MAX_COLUMNS} columns (a contract table has about 15)"))
             frame = pd.read_excel(src.path, sheet_name=0, dtype=str, engine="openpyxl")
+        except KpiInputError:
+            raise
         except Exception as exc:  # openpyxl raises many kinds for a corrupt workbook
             raise KpiInputError(Problem(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
                                         file=src.label)) from None
@@ -560,6 +620,11 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
             problems.append(Problem(f"column {norm!r} appears twice", file=src.label, column=norm))
         by_norm[norm] = raw_name
     missing = [c for c in spec.required if c not in by_norm]
+    if missing and by_norm and not set(by_norm) & _CONTRACT_COLUMNS:
+        # no header row: the names are a line of data, never quoted (it may be personal data)
+        return frozenset(), [Problem(f"the first line has {_plural(len(by_norm), 'field')}, none of them a column name "
+                                     "of the data contract: is the header row missing?", file=src.label,
+                                     expected=f"a header row with the columns {', '.join(spec.required)}")]
     for name in missing:
         close = difflib.get_close_matches(name, by_norm, n=1, cutoff=0.6)
         hint = f" (found {close[0]!r}: a typo?)" if close else ""
@@ -598,6 +663,11 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
                     f"ascii({src_sql}) NOT BETWEEN 33 AND 126 OR ascii({src_sql}[-1]) NOT BETWEEN 33 AND 126")
             if bad is not None:
                 checks.append((col.name, bad, src_sql, "cannot be read", expected))
+            if col.type in ("timestamp", "date"):  # infinity, year 0001 or 10000: no calendar to count in
+                checks.append((col.name, f"({expr}) IS NOT NULL AND NOT (isfinite({expr}) AND ({expr}) >= DATE "
+                                         f"'{MIN_DATE}' AND ({expr}) < DATE '{MAX_DATE}')", src_sql,
+                               f"outside the years {MIN_DATE[:4]} to {int(MAX_DATE[:4]) - 1}",
+                               f"a date from {MIN_DATE} to {int(MAX_DATE[:4]) - 1}-12-31"))
             if col.required:
                 cond = f"({expr}) IS NULL" + (f" AND NOT ({bad})" if bad else "")
                 if candidate and bad is None and col.type == "id":
@@ -701,9 +771,26 @@ def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, 
     rows = duck.execute(f"SELECT __row FROM {rel} WHERE {key} = ? ORDER BY __row LIMIT {MAX_EXAMPLES}",
                         [dup[0][0]]).fetchall()
     where = ", ".join(f"{prefix} {r}" for (r,) in rows)
-    return [Problem(f"{_plural(int(total), 'duplicated id')} (the first, {dup[0][0]!r}, is on {where})",
+    # ids are never quoted (a customer or visitor id is personal data): their rows are
+    return [Problem(f"{_plural(int(total), 'duplicated id')} (the first is on {where})",
                     file=src.label, column=col.name, count=int(total),
-                    examples=tuple((f"id {v!r}", f"{n} rows") for v, n, _ in dup), expected="each id once")]
+                    examples=tuple((f"{prefix} {first} and {n - 1} more row{'s' if n > 2 else ''} with that id",)
+                                   for _, n, first in dup), expected="each id once")]
+
+
+def _future_warnings(duck: duckdb.DuckDBPyConnection, tables: set[str], sources: dict[str, SourceFile]) -> list[Problem]:
+    """Rows dated after tomorrow (local time): typos such as 2062 for 2026, kept but named."""
+    out = []
+    for name in sorted(tables):
+        col = _q(TABLES[name].time_column)
+        n, latest = duck.execute(
+            f"SELECT count(*), CAST(max({col}) AS DATE) FROM {_q(name)} "
+            f"WHERE CAST({col} AS DATE) > CAST(current_timestamp AS DATE) + 1").fetchall()[0]
+        if n:
+            out.append(Problem(f"{_plural(int(n), 'row')} dated after today (the latest on {latest}): a typo? They are "
+                               "kept, but the default period (the last full month) ends today at the latest",
+                               file=sources[name].label, column=TABLES[name].time_column, count=int(n)))
+    return out
 
 
 def _reference_warnings(duck: duckdb.DuckDBPyConnection, tables: set[str], sources: dict[str, SourceFile]) -> list[Problem]:
@@ -732,18 +819,33 @@ def _reference_warnings(duck: duckdb.DuckDBPyConnection, tables: set[str], sourc
         ).fetchall()[0]
         for (table, column), n in zip(found, ns):
             if n:
-                ex = duck.execute(
-                    f"SELECT t.{_q(column)} FROM {_q(table)} t WHERE t.{_q(column)} IS NOT NULL AND NOT EXISTS "
-                    f"(SELECT 1 FROM {_q(target)} s WHERE s.{_q(key)} = t.{_q(column)}) LIMIT {MAX_EXAMPLES}"
-                ).fetchall()
                 out[(table, column)] = Problem(
                     f"{_plural(int(n), 'row')} point to a {key} that is not in {sources[target].label}",
-                    file=sources[table].label, column=column, count=int(n), examples=tuple(("value", v) for (v,) in ex))
+                    file=sources[table].label, column=column, count=int(n))
     return [out[(t, c)] for t, c, _, _ in links if (t, c) in out]
 
 
 # ----------------------------------------------------------------------------------------------
 # Public entry points
+
+
+def _symlink_problem(path: Path, root: Path) -> Problem | None:
+    """Why a symbolic link in a client folder cannot be read, or None when it leads to a file of
+    the folder. A link leading elsewhere is refused: the kit reads what the folder holds, and a
+    message about the file it leads to would quote a line of some other file."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 raises RuntimeError on a loop
+        return Problem("is a symbolic link that leads back to itself (a loop)", file=path.name,
+                       expected="a file, or a link to a file of the client folder")
+    except OSError as exc:
+        what = "a loop" if exc.errno == errno.ELOOP else "nothing"
+        return Problem(f"is a symbolic link that leads to {what}", file=path.name,
+                       expected="a file, or a link to a file of the client folder")
+    if not target.is_relative_to(root):
+        return Problem("is a symbolic link that leads out of the client folder; refused", file=path.name,
+                       expected="the file itself, or a link to a file of the client folder")
+    return None
 
 
 def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[Problem]]:
@@ -758,9 +860,17 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
     errors: list[Problem] = []
     warnings: list[Problem] = []
     expected_names = [f"{t}.{e}" for t in TABLE_NAMES for e in EXTENSIONS]
+    root = folder.resolve()
     for path in sorted(folder.iterdir()):
         name = path.name
-        if name.startswith((".", "~$")) or name in ("client.yml", "client.yaml") or path.is_dir():
+        if name.startswith((".", "~$")):
+            continue
+        if path.is_symlink():
+            problem = _symlink_problem(path, root)
+            if problem:
+                errors.append(problem)
+                continue
+        if name in ("client.yml", "client.yaml") or path.is_dir():
             continue
         if name.lower().endswith(IGNORED_SUFFIXES):
             continue
@@ -795,6 +905,7 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
 def _connect(timezone: str):
     backend = ibis.duckdb.connect()
     backend.con.execute(f"SET TimeZone = {_lit(timezone)}")
+    deadline.watch(backend.con)  # a query past the current deadline (if any) is interrupted
     return backend
 
 
@@ -841,6 +952,7 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
         reader = _Reader(duck, Path(tmp))
         for table, src in found.items():
+            deadline.check()
             try:
                 rel, prefix = getattr(reader, src.fmt.replace("csv.gz", "csv"))(src)
                 cols, problems = _build_table(duck, TABLES[table], src, rel, prefix, materialize=src.fmt != "parquet")
@@ -852,7 +964,7 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     if errors:
         raise KpiInputError(errors, header=f"cannot use client folder {folder}: {len(errors)} problem"
                                            f"{'s' if len(errors) > 1 else ''}")
-    warnings += _reference_warnings(duck, set(provided), found)
+    warnings += _reference_warnings(duck, set(provided), found) + _future_warnings(duck, set(provided), found)
     tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
     _keep_results(backend, [src.path for src in found.values() if src.fmt == "parquet"])
     return Client(cfg, backend, tables, provided, found, warnings, folder)

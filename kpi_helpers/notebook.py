@@ -154,7 +154,7 @@ def setup(client_dir: str | Path, *, start: Any = None, end: Any = None, compare
     if period.start is None and period.end is None and not problems:
         period = default_period(client)
     elif period.start is None or period.end is None:
-        first, last = client.date_range()
+        first, last = client.date_range(through=client.today())
         period = Period(period.start or (pd.Timestamp(first).date() if first is not None else None),
                         period.end or (pd.Timestamp(last).date() if last is not None else None))
     chan = None if _blank(channel) else str(channel)
@@ -395,7 +395,7 @@ def breakdown(ctx: Context, kpi_id: str, *, by: str = "channel", chart: bool = T
     if table:
         lang = ctx.language
         shown = pd.DataFrame({
-            label(by, lang): [plots.segment_label(by, v, lang) for v in df[by]],
+            label(by, lang): [plots.segment_label(by, v, lang) for v in df[by]],  # whole names in tables
             kpi_label(kpi_id, lang): [ctx.fmt(kpi_id, v) for v in df["value"]],
         })
         if KPIS[kpi_id].kind not in ("count", "amount"):
@@ -772,7 +772,7 @@ def explore(ctx: Context, *views: Callable[[Context], Any], segments: bool = Tru
     import ipywidgets as w
 
     lang = ctx.language
-    first, last = (pd.Timestamp(d).date() if d is not None else None for d in ctx.client.date_range())
+    first, last = (pd.Timestamp(d).date() if d is not None else None for d in ctx.client.date_range(through=ctx.client.today()))
     rows = []
     ch = dv = None
     if segments:

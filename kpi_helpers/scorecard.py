@@ -53,8 +53,10 @@ def default_period(client: Client) -> Period:
     it is the month's last day, else the month before). If the data starts after that month
     begins... it is still used (partial data at the start of a month is the client's reality);
     if no month ends within the data (less than a month of data), the whole data range is used.
+    Rows dated after today (in the client's timezone) are left out of this choice: they are typos
+    or scheduled posts, and loading the client warns about them.
     """
-    first, last = client.date_range()
+    first, last = client.date_range(through=client.today())
     if last is None:
         raise KpiInputError(Problem("no dated rows in the client's tables: give --start and --end"))
     first, last = pd.Timestamp(first).date(), pd.Timestamp(last).date()
@@ -147,7 +149,7 @@ def scorecard(data: Any, *, start: Any = None, end: Any = None, channel: str | N
     else:
         period = resolve_period(start, end)
         if period.start is None or period.end is None:
-            first, last = client.date_range()
+            first, last = client.date_range(through=client.today())
             period = Period(period.start or pd.Timestamp(first).date(), period.end or pd.Timestamp(last).date())
             if period.start > period.end:
                 raise KpiInputError(Problem(f"start {period.start} is after the data's last day {period.end}", column="start"))
