@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
-.PHONY: help report test notebooks clean distclean benchmark venv
+.PHONY: help report test notebooks clean distclean benchmark venv chromium
 
 help: ## list the targets
 	@echo "kpi-kit: make TARGET"
@@ -26,9 +26,19 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## create .venv and install the kit into it (done by the other targets when needed)
 
 report: $(STAMP) ## run every notebook for every sample client and write reports/ (HTML and PDF)
+	@$(MAKE) --no-print-directory chromium
 	$(PY) -m kpi_helpers report $(REPORT_CONFIG)
 
+chromium: ## install Debian's Chromium for the PDF reports, where this user can (root); else HTML only
+	@if [ -z "$$KPI_CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+	    && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium for the PDF reports (apt-get)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "note: chromium could not be installed; the reports will be HTML only"; \
+	fi
+
 test: $(STAMP) ## run the whole test suite (units, notebooks through papermill, nbval)
+	@$(MAKE) --no-print-directory chromium
 	$(PY) -m pytest -n $(WORKERS) tests $(PYTEST_ARGS)
 	$(PY) -m pytest -p no:xdist --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 

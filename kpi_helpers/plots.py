@@ -8,6 +8,9 @@ Figures are made with Matplotlib's object API (:func:`figure`), never through ``
 keeps global state (the current figure, the list of open figures) that is not thread-safe, and a
 widget callback may run on another thread than the cell that drew the previous chart. A figure
 made here belongs to no one but its caller; :func:`png` renders it.
+
+Labels come from the data (channel, device, campaign names): they are drawn as plain text
+(``$...$`` is not mathematics here) and cut to :data:`MAX_LABEL` characters.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from .labels import (KPI_UNITS, channel_label, currency_symbol, device_label, fo
 __all__ = ["set_theme", "PALETTE", "FIGSIZE", "figure", "png", "bar", "line", "date_axis", "distribution", "heatmap",
            "grouped_bar", "kpi_formatter", "segment_label"]
 
+MAX_LABEL = 40  # characters of a category label on a chart (the tables show it whole)
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+mpl.rcParams.update(PLAIN_TEXT)  # a channel named "$$ promo $$" is text, not a formula that fails to parse
+
 PALETTE = ["#2E5EAA", "#E07A5F", "#3D9970", "#F2CC8F", "#81B29A", "#9C6ADE", "#5FA8D3", "#B56576", "#6D6875",
            "#F4A261", "#8D99AE", "#264653"]
 FIGSIZE = (8.0, 4.2)
@@ -42,7 +49,7 @@ def set_theme() -> None:
         "figure.figsize": FIGSIZE, "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
         "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
-        "figure.autolayout": True, "svg.hashsalt": "kpi-kit",
+        "figure.autolayout": True, "svg.hashsalt": "kpi-kit", **PLAIN_TEXT,
     })
 
 
@@ -63,12 +70,30 @@ def _unit_text(unit: str, language: str, currency: str) -> str:
             "visits": label("sessions", language).lower()}.get(unit, "")
 
 
-def segment_label(key: str, value: Any, language: str) -> str:
+def segment_label(key: str, value: Any, language: str, *, limit: int | None = None) -> str:
+    """A category's label: the channel's or device's name in ``language``, cut to ``limit``
+    characters when given."""
     if key == "channel":
-        return channel_label(str(value), language)
-    if key == "device":
-        return device_label(str(value), language)
-    return str(value)
+        text = channel_label(str(value), language)
+    elif key == "device":
+        text = device_label(str(value), language)
+    else:
+        text = str(value)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _labels(key: str, values: Any, language: str) -> list[str]:
+    """Chart labels for ``values``: cut to :data:`MAX_LABEL` characters, and still distinct (two
+    long names that only differ at their end would otherwise be drawn as one bar)."""
+    values = list(values)
+    names: dict[Any, str] = {}
+    for v in dict.fromkeys(values):
+        text = base = segment_label(key, v, language, limit=MAX_LABEL)
+        n = 2
+        while text in names.values():
+            text, n = f"{base} ({n})", n + 1
+        names[v] = text
+    return [names[v] for v in values]
 
 
 def figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
@@ -86,7 +111,8 @@ def png(fig: Figure) -> tuple[bytes, int]:
     """
     dpi = mpl.rcParams["savefig.dpi"]
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    with mpl.rc_context(PLAIN_TEXT):
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     data = buf.getvalue()
     width_px = int.from_bytes(data[16:20], "big")  # the width field of the PNG header
     return data, round(width_px * fig.dpi / dpi)
@@ -105,7 +131,7 @@ def bar(data: pd.DataFrame, *, x: str, y: str = "value", kpi: str | None = None,
     ax = _ax(ax)
     unit = unit or KPI_UNITS.get(kpi or "", "number")
     df = data[[x, y]].copy()
-    df["_label"] = [segment_label(x, v, language) for v in df[x]]
+    df["_label"] = _labels(x, df[x], language)
     df = df.sort_values(y, ascending=False, na_position="last")
     values = df[y].astype(float)
     ylab = kpi_label(kpi, language) if kpi else y
@@ -148,7 +174,7 @@ def line(data: pd.DataFrame, *, x: str = "period_start", y: str = "value", hue: 
     unit = unit or KPI_UNITS.get(kpi or "", "number")
     df = data.copy()
     if hue:
-        df["_hue"] = [segment_label(hue, v, language) for v in df[hue]]
+        df["_hue"] = _labels(hue, df[hue], language)
     sns.lineplot(data=df, x=x, y=y, hue="_hue" if hue else None, ax=ax, marker="o" if len(df) <= 40 else None,
                  linewidth=2)
     ax.yaxis.set_major_formatter(kpi_formatter(unit, language, currency))
@@ -196,7 +222,7 @@ def grouped_bar(data: pd.DataFrame, *, x: str, y: str, hue: str, unit: str = "nu
     """Bars of ``y`` per ``x`` and ``hue``, with an optional horizontal reference line."""
     ax = _ax(ax)
     df = data.copy()
-    df["_x"] = [segment_label(x, v, language) for v in df[x]]
+    df["_x"] = _labels(x, df[x], language)
     sns.barplot(data=df, x="_x", y=y, hue=hue, ax=ax)
     ax.yaxis.set_major_formatter(kpi_formatter(unit, language, currency))
     ax.set_xlabel(label(x, language))

@@ -11,7 +11,7 @@ generation date, without code, teaching notes, widgets, exercises or the setup s
 Exit status: 0 when every client succeeded or was unchanged, 1 when any failed (the others are
 still produced, and a failed client keeps its previous report), 2 for a bad configuration.
 
-Modules: :mod:`.config` (the YAML), :mod:`.execute` (one notebook: kernel, deadline, retries),
+Modules: :mod:`.config` (the YAML), :mod:`.execute` (one notebook: kernel, deadline),
 :mod:`.pool` (threads or processes), :mod:`.batch` (scheduling, incremental key, atomic
 swap, run.json, index), :mod:`.render` and :mod:`.sanitize` (HTML), :mod:`.pdf` (Chromium).
 """
@@ -22,30 +22,23 @@ import argparse
 import sys
 
 from .batch import BatchOptions, run_batch
-from .config import ClientSpec, ReportConfig, load_config
+from .config import MAX_TIMEOUT, MAX_WORKERS, MIN_TIMEOUT, ClientSpec, ReportConfig, load_config, whole_number
 from .pool import EXECUTORS, default_workers
 
 __all__ = ["main", "run_batch", "load_config", "BatchOptions", "ReportConfig", "ClientSpec"]
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
+def _bounded(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        n = whole_number(value, low, high)
+        if n is None:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {what}, a whole number from {low} to {high:,}")
+        return n
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
                     "an index and run.json. Exit status 1 when any client failed, 2 for a bad configuration.")
     parser.add_argument("config", help="the batch configuration, e.g. reports.yml")
     parser.add_argument("--force", action="store_true", help="redo every client, even when nothing changed")
-    parser.add_argument("--workers", type=_positive_int,
+    parser.add_argument("--workers", type=_bounded(1, MAX_WORKERS, "a number of workers"),
                         help=f"notebooks run at once (default: the config's 'workers', else one per core: {default_workers()})")
-    parser.add_argument("--timeout", type=_positive_float,
+    parser.add_argument("--timeout", type=_bounded(MIN_TIMEOUT, MAX_TIMEOUT, "seconds"),
                         help="seconds allowed per notebook, kernel start included (default: the config's 'timeout', else 300); "
-                             "a notebook that exceeds it is killed and retried once")
+                             "a notebook that exceeds it is killed and fails")
     parser.add_argument("--only", action="append", metavar="CLIENT", default=[],
                         help="run only this client (its id or name); repeat for several")
     parser.add_argument("--no-pdf", action="store_true", help="write the HTML reports only (no Chromium needed)")

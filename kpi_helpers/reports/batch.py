@@ -8,15 +8,18 @@ is swapped into ``<output>/<id>/<period>/`` only when everything succeeded (an a
 ``renameat2(RENAME_EXCHANGE)`` on Linux), so a failed run never replaces a good report; its
 partial build is kept in ``.failed-<period>/`` for diagnosis. Nothing is shared between runs:
 one kernel per notebook, one build folder per run, a client loaded afresh for each job.
+
+Every job has a deadline (the batch's timeout): a kernel past it is killed (:mod:`.execute`), the
+resolve and scorecard jobs stop themselves (:mod:`.jobs`). A job still running well past its
+deadline is abandoned on its own; the other clients' jobs go on. The report folder is claimed
+and written as :mod:`.output` says: a folder the kit did not create, or one it cannot write, is
+refused before anything is written.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import ctypes
 import datetime as dt
-import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -30,15 +33,16 @@ from typing import Any
 import nbformat
 
 from ..errors import KpiInputError, Problem
-from .config import LAST_MONTH, ClientSpec, ReportConfig
+from .config import ClientSpec, ReportConfig
 from .execute import NotebookJob, run_notebook
+from .jobs import MANIFEST, kit_fingerprint, parameters, resolve_client, scorecard_job
+from .output import cannot_write, claim_output, lock_output, read_json, swap_into_place, write_json, write_text
 from .pool import default_workers, make_pool
 from .render import IndexRow, build_index, build_report, href, period_label
 
-__all__ = ["run_batch", "BatchOptions", "kit_fingerprint", "data_fingerprint", "swap_into_place", "REPORT_FORMAT"]
+__all__ = ["run_batch", "BatchOptions"]
 
-REPORT_FORMAT = 1  # bump when the report's layout changes: every report is rebuilt
-MANIFEST = "manifest.json"
+GRACE = 60.0  # seconds past its deadline before a job that did not stop is abandoned
 
 
 @dataclass(frozen=True)
@@ -50,169 +54,6 @@ class BatchOptions:
     executor: str = "threads"
     pdf: bool = True
     progress: bool = True
-
-
-# ----------------------------------------------------------------------------------------------
-# Fingerprints (the incremental key)
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def kit_fingerprint() -> str:
-    """The kit's version and a hash of its code and data files (a fix in a KPI redoes the reports)."""
-    from .. import __version__
-
-    pkg = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256(f"{__version__}|{REPORT_FORMAT}".encode())
-    for p in sorted(pkg.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".yml", ".yaml", ".json", ".css", ".html") and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(pkg)).encode())
-            h.update(_sha256_file(p).encode())
-    return f"{__version__}+{h.hexdigest()[:16]}"
-
-
-def data_fingerprint(folder: Path) -> str:
-    """A hash of the client folder's files (names and contents; hidden files ignored)."""
-    h = hashlib.sha256()
-    for p in sorted(folder.iterdir()):
-        if p.is_file() and not p.name.startswith("."):
-            h.update(p.name.encode() + b"\0" + _sha256_file(p).encode() + b"\0")
-    return h.hexdigest()
-
-
-def _period_name(start: dt.date, end: dt.date) -> str:
-    month_end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    if start.day == 1 and end == month_end:
-        return f"{start:%Y-%m}"
-    return f"{start.isoformat()}_{end.isoformat()}"
-
-
-def _parameters(spec: ClientSpec, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """The notebooks' parameters (the names of their ``parameters`` cell)."""
-    return {"client_dir": str(spec.folder), "start": start.isoformat(), "end": end.isoformat(), "compare": spec.compare,
-            "channel": None, "device": None, "language": spec.language, "margin_rate": spec.margin_rate}
-
-
-def _key(spec: ClientSpec, start: dt.date, end: dt.date, kit: str, data: str, notebooks: dict[str, str],
-         pdf: bool) -> str:
-    payload = {"kit": kit, "data": data, "notebooks": notebooks, "parameters": _parameters(spec, start, end),
-               "name": spec.name, "pdf": pdf}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _complete(folder: Path, manifest: dict) -> bool:
-    return all((folder / f).is_file() for f in (manifest.get("html"), manifest.get("pdf")) if f)
-
-
-# ----------------------------------------------------------------------------------------------
-# Jobs (run in the pool: module-level functions with picklable arguments and results)
-
-
-def resolve_client(spec: ClientSpec, output: str, kit: str, force: bool, pdf: bool) -> dict[str, Any]:
-    """Hash the client's data and notebooks, find its period, and say whether it must run."""
-    t0 = time.perf_counter()
-    out = Path(output) / spec.id
-    if not spec.folder.is_dir():
-        return {"status": "failed", "error": {"message": f"client folder not found: {spec.folder}"},
-                "seconds": time.perf_counter() - t0}
-    try:
-        data = data_fingerprint(spec.folder)
-        notebooks = {p.name: _sha256_file(p) for p in spec.notebooks}
-    except OSError as exc:
-        return {"status": "failed", "error": {"message": f"cannot read {exc.filename}: {exc.strerror}"},
-                "seconds": time.perf_counter() - t0}
-    base = {"data_hash": data, "notebook_hashes": notebooks}
-    if not force and spec.period == LAST_MONTH and out.is_dir():
-        # unchanged data: the last full month is the one found last time; no need to load the client
-        for d in sorted(out.iterdir(), reverse=True):
-            m = _read_json(d / MANIFEST) if d.is_dir() and not d.name.startswith(".") else None
-            if m and m.get("status") == "ok" and m.get("data_hash") == data and _complete(d, m):
-                start, end = dt.date.fromisoformat(m["start"]), dt.date.fromisoformat(m["end"])
-                if m.get("key") == _key(spec, start, end, kit, data, notebooks, pdf):
-                    return {**base, "status": "skip", "start": m["start"], "end": m["end"], "period": d.name,
-                            "key": m["key"], "seconds": time.perf_counter() - t0}
-    from ..loading import load_client
-    from ..scorecard import default_period
-
-    try:
-        client = load_client(spec.folder)
-        if spec.period == LAST_MONTH:
-            p = default_period(client)
-            start, end = p.start, p.end
-        else:
-            start, end = spec.period  # type: ignore[misc]
-        currency = client.settings.currency
-    except KpiInputError as exc:
-        return {**base, "status": "failed", "error": {"message": exc.render()}, "seconds": time.perf_counter() - t0}
-    except Exception as exc:  # noqa: BLE001: any failure to read a client is that client's failure
-        return {**base, "status": "failed", "error": {"message": f"{type(exc).__name__}: {exc}"},
-                "seconds": time.perf_counter() - t0}
-    key = _key(spec, start, end, kit, data, notebooks, pdf)
-    period = _period_name(start, end)
-    m = _read_json(out / period / MANIFEST)
-    status = "skip" if (not force and m and m.get("key") == key and m.get("status") == "ok"
-                        and _complete(out / period, m)) else "run"
-    return {**base, "status": status, "start": start.isoformat(), "end": end.isoformat(), "period": period,
-            "key": key, "currency": currency, "seconds": time.perf_counter() - t0}
-
-
-def scorecard_job(folder: str, start: str, end: str, margin_rate: float | None) -> dict[str, Any]:
-    """The client's scorecard for the period (headline KPIs of the index)."""
-    from ..loading import load_client
-    from ..scorecard import scorecard
-
-    t0 = time.perf_counter()
-    client = load_client(folder)
-    card = scorecard(client, start=start, end=end, margin_rate=margin_rate)
-    return {"card": card, "currency": client.settings.currency, "seconds": round(time.perf_counter() - t0, 3)}
-
-
-# ----------------------------------------------------------------------------------------------
-# Putting a build in place
-
-
-def _renameat2_exchange(a: Path, b: Path) -> bool:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def swap_into_place(build: Path, final: Path) -> None:
-    """Make ``build`` the content of ``final`` atomically (``final`` never missing or half-written)."""
-    if not final.exists():
-        os.rename(build, final)
-        return
-    if _renameat2_exchange(build, final):
-        shutil.rmtree(build, ignore_errors=True)  # now the previous report
-        return
-    old = final.with_name(f".old-{final.name}-{secrets.token_hex(4)}")
-    os.rename(final, old)  # fallback (no renameat2): a short window without the folder
-    os.rename(build, final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,26 +153,23 @@ class _Batch:
                 raise KpiInputError(Problem(f"--only {', '.join(unknown)}: no such client in {config.path}",
                                             expected="one of " + ", ".join(c.id for c in specs)))
             specs = tuple(c for c in specs if c.id in options.only or c.name in options.only)
-        if options.pdf:
-            _check_pdf()
+        self.pdf = options.pdf and _pdf_available(options.progress)
         self.runs = [Run(s) for s in specs]
         self.kit = kit_fingerprint()
         self.progress = Progress(options.progress)
         self.renderer = None
         self.futures: dict[cf.Future, tuple[str, Run, str | None]] = {}
-        self.last_progress = time.perf_counter()
 
-    # -- lock and leftovers
+    # -- the report folder: claimed, locked, cleared of an interrupted batch's builds
     def _lock(self):
-        import fcntl
-
-        self.output.mkdir(parents=True, exist_ok=True)
-        fh = open(self.output / ".kpi-report.lock", "w")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        claim_output(self.output, [r.spec.id for r in self.runs])
+        fh = lock_output(self.output)
+        try:  # from now on run.json says a batch is running: never an earlier batch's success
+            write_json(self.output / "run.json", {"status": "running", "config": str(self.config.path),
+                                                  "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")})
+        except OSError as exc:
             fh.close()
-            raise KpiInputError(Problem(f"another 'kpi report' is writing to {self.output}; wait for it to finish")) from None
+            raise cannot_write(self.output, exc) from None
         for run in self.runs:  # builds left by an interrupted batch
             d = self.output / run.spec.id
             if d.is_dir():
@@ -345,6 +183,11 @@ class _Batch:
         fut = self.pool.submit(fn, *args)
         self.futures[fut] = (kind, run, name)
 
+    def _overdue(self, fut: cf.Future) -> bool:
+        """A job running well past its deadline (its own stop did not work): abandoned on its own."""
+        started = getattr(fut, "started_at", None)
+        return started is not None and time.perf_counter() - started > self.timeout + min(60.0, self.timeout) + GRACE
+
     def on_resolved(self, run: Run, res: dict) -> None:
         run.resolved = res
         run.timings["resolve"] = res.get("seconds", 0.0)
@@ -357,7 +200,7 @@ class _Batch:
         if res["status"] == "skip":
             run.status = "skipped"
             run.finished = time.perf_counter()
-            m = _read_json(self.output / run.spec.id / res["period"] / MANIFEST) or {}
+            m = read_json(self.output / run.spec.id / res["period"] / MANIFEST) or {}
             run.html, run.pdf = self._rel(run, m.get("html")), self._rel(run, m.get("pdf"))
             self.progress.note(f"{run.spec.id} {res['period']}: unchanged, skipped (--force to redo)")
             return
@@ -367,7 +210,7 @@ class _Batch:
         spec_dir.mkdir(parents=True, exist_ok=True)
         run.build = spec_dir / f".tmp-{res['period']}-{secrets.token_hex(4)}"
         (run.build / "notebooks").mkdir(parents=True)
-        params = _parameters(run.spec, start, end)
+        params = parameters(run.spec, start, end)
         run.pending = len(run.spec.notebooks) + 1
         self.progress.add(len(run.spec.notebooks))
         for nb in run.spec.notebooks:
@@ -375,7 +218,7 @@ class _Batch:
                               start_timeout=min(60.0, self.timeout), cwd=str(run.build / "notebooks"))
             self.submit("notebook", run, nb.name, run_notebook, job)
         self.submit("scorecard", run, None, scorecard_job, str(run.spec.folder), res["start"], res["end"],
-                    run.spec.margin_rate)
+                    run.spec.margin_rate, self.timeout)
 
     def on_notebook(self, run: Run, name: str, res: dict) -> None:
         run.results[name] = res
@@ -446,7 +289,7 @@ class _Batch:
         page = build_report(client_name=spec.name, language=spec.language, start=start, end=end, compare=spec.compare,
                             comparison=comparison, notebooks=nbs, generated_at=generated)
         base = f"{spec.id}-{res['period']}"
-        html_name, pdf_name = f"{base}.html", (f"{base}.pdf" if self.opt.pdf else None)
+        html_name, pdf_name = f"{base}.html", (f"{base}.pdf" if self.pdf else None)
         (build / html_name).write_text(page.html, encoding="utf-8")
         run.timings["html"] = time.perf_counter() - t0
         if pdf_name:
@@ -458,16 +301,16 @@ class _Batch:
             footer = f"{spec.name[:80]} · {period_label(start, end, spec.language)}"
             self.renderer.render(build / html_name, build / pdf_name, footer=footer)
             run.timings["pdf"] = time.perf_counter() - t1
-        _write_json(build / "scorecard.json", run.card)
+        write_json(build / "scorecard.json", run.card)
         manifest = {
             "status": "ok", "client": spec.id, "name": spec.name, "period": res["period"], "start": res["start"],
             "end": res["end"], "language": spec.language, "currency": res.get("currency") or "EUR",
             "generated_at": generated.isoformat(timespec="seconds"), "html": html_name, "pdf": pdf_name,
             "charts": page.charts, "themes": page.themes, "notebooks": [p.name for p in spec.notebooks],
             "key": res["key"], "kit": self.kit, "data_hash": res["data_hash"],
-            "notebook_hashes": res["notebook_hashes"], "parameters": _parameters(spec, start, end),
+            "notebook_hashes": res["notebook_hashes"], "parameters": parameters(spec, start, end),
         }
-        _write_json(build / MANIFEST, manifest)
+        write_json(build / MANIFEST, manifest)
         final = build.parent / res["period"]
         swap_into_place(build, final)
         run.build = None
@@ -475,9 +318,6 @@ class _Batch:
         run.html, run.pdf = self._rel(run, html_name), self._rel(run, pdf_name)
 
     # -- main loop
-    def _stuck_after(self) -> float:
-        return self.timeout + min(60.0, self.timeout) + 120.0
-
     def execute(self) -> dict[str, Any]:
         started_at = dt.datetime.now().astimezone()
         t0 = time.perf_counter()
@@ -488,17 +328,14 @@ class _Batch:
         try:
             for run in self.runs:
                 self.submit("resolve", run, None, resolve_client, run.spec, str(self.output), self.kit,
-                            self.opt.force, self.opt.pdf)
+                            self.opt.force, self.pdf, self.timeout)
             while self.futures:
                 done, _ = cf.wait(list(self.futures), timeout=1.0, return_when=cf.FIRST_COMPLETED)
-                if not done:
-                    if time.perf_counter() - self.last_progress > self._stuck_after():
-                        self._give_up_stuck()
-                        abandon = True
-                    continue
-                self.last_progress = time.perf_counter()
                 for fut in done:
                     self._handle(fut)
+                for fut in [f for f in self.futures if self._overdue(f)]:
+                    self._abandon(fut)
+                    abandon = True
         except KeyboardInterrupt:
             abandon = interrupted = True
             raise
@@ -511,9 +348,13 @@ class _Batch:
                 if run.status in ("resolving", "running"):
                     self.fail(run, {"message": "interrupted" if interrupted else "not finished"})
             summary = self._summary(started_at, time.perf_counter() - t0, interrupted)
-            _write_json(self.output / "run.json", summary)
-            self._write_index(summary)
-            lock.close()
+            try:
+                write_json(self.output / "run.json", summary)
+                self._write_index(summary)
+            except OSError as exc:  # a full disk: run.json still says "running", never an earlier success
+                raise cannot_write(self.output, exc) from None
+            finally:
+                lock.close()
         return summary
 
     def _handle(self, fut: cf.Future) -> None:
@@ -541,19 +382,20 @@ class _Batch:
             else:
                 self.progress.note(f"{run.spec.id}: FAILED — {run.error['message'].splitlines()[0][:160]}")
 
-    def _give_up_stuck(self) -> None:
-        for fut, (kind, run, name) in list(self.futures.items()):
-            self.futures.pop(fut)
-            if kind == "notebook":
-                self.on_notebook(run, name, {"client": run.spec.id, "notebook": name, "status": "failed", "seconds": 0.0,
-                                             "error": {"notebook": name, "status": "stuck",
-                                                                       "message": "the worker did not return; abandoned"}})
-            elif kind == "scorecard":
-                self.on_scorecard(run, None, "the worker did not return; abandoned")
-            else:
-                self.on_resolved(run, {"status": "failed", "error": {"message": "the worker did not return; abandoned"}})
-            if run.pending == 0 and run.status == "running":
-                self.finalize(run)
+    def _abandon(self, fut: cf.Future) -> None:
+        """Give up a job that did not stop at its deadline; its client fails, the others go on."""
+        kind, run, name = self.futures.pop(fut)
+        message = f"still running {GRACE:g} s past the batch's timeout; abandoned"
+        self.pool.abandon(fut)
+        if kind == "notebook":
+            self.on_notebook(run, name, {"client": run.spec.id, "notebook": name, "status": "failed", "seconds": 0.0,
+                                         "error": {"notebook": name, "status": "stuck", "message": message}})
+        elif kind == "scorecard":
+            self.on_scorecard(run, None, message)
+        else:
+            self.on_resolved(run, {"status": "failed", "error": {"message": message}})
+        if run.pending == 0 and run.status == "running":
+            self.finalize(run)
 
     # -- outputs
     def _summary(self, started_at: dt.datetime, seconds: float, interrupted: bool) -> dict[str, Any]:
@@ -567,7 +409,7 @@ class _Batch:
             "status": "interrupted" if interrupted else ("failed" if failed else "ok"),
             "started_at": started_at.isoformat(timespec="seconds"), "duration_seconds": round(seconds, 3),
             "config": str(self.config.path), "output": str(self.output), "kit": self.kit, "workers": self.workers,
-            "executor": self.opt.executor, "timeout_seconds": self.timeout, "force": self.opt.force, "pdf": self.opt.pdf,
+            "executor": self.opt.executor, "timeout_seconds": self.timeout, "force": self.opt.force, "pdf": self.pdf,
             "counts": {s: sum(r["status"] == s for r in runs) for s in ("ok", "skipped", "failed")},
             "totals": {
                 "notebooks": len(nbs),
@@ -593,10 +435,10 @@ class _Batch:
             if current and current["status"] == "failed" and not current.get("period") and periods:
                 current = {**current, "period": periods[0].name}  # a run that failed before its period was known
             for p in periods:
-                m = _read_json(p / MANIFEST)
+                m = read_json(p / MANIFEST)
                 if not m:
                     continue
-                card = _read_json(p / "scorecard.json") or {}
+                card = read_json(p / "scorecard.json") or {}
                 status = "ok"
                 message = None
                 if current and current.get("period") == p.name:
@@ -612,27 +454,23 @@ class _Batch:
                 rows.append(IndexRow(cid, current["name"], current.get("period") or "–", current.get("start"),
                                      current.get("end"), status="failed", message=current["error"]["message"]))
         page = build_index(rows, language=self.config.language, generated_at=dt.datetime.now().astimezone(), run=summary)
-        tmp = self.output / f".index.{secrets.token_hex(4)}.tmp"
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, self.output / "index.html")
+        write_text(self.output / "index.html", page)
 
 
-def _check_pdf() -> None:
-    """Fail before any work when the PDFs cannot be made."""
+def _pdf_available(say: bool) -> bool:
+    """Whether the PDFs can be made; if not, one line says how to get them (the HTML reports are made)."""
     from .pdf import find_chromium
 
-    problems = []
+    missing = []
     if find_chromium() is None:
-        problems.append(Problem("no Chromium to print the PDF reports (looked at $KPI_CHROMIUM, /usr/bin/chromium, "
-                                "the PATH)", expected="Debian's chromium (apt-get install chromium), or --no-pdf"))
+        missing.append("Debian's Chromium (sudo apt-get install chromium, or set KPI_CHROMIUM to a Chromium binary)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        problems.append(Problem("the 'playwright' package is not installed",
-                                expected="pip install playwright (no 'playwright install': the system Chromium is used), "
-                                         "or --no-pdf"))
-    if problems:
-        raise KpiInputError(problems, header="cannot make PDF reports")
+        missing.append("the playwright package (pip install playwright; no 'playwright install': the system Chromium is used)")
+    if missing and say:
+        print(f"note: HTML reports only; for the PDFs install {' and '.join(missing)}", file=sys.stderr)
+    return not missing
 
 
 def _error_message(err: dict) -> str:

@@ -21,21 +21,24 @@ name), ``compare`` (``previous_period``, the default, ``previous_year`` or ``non
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..errors import KpiInputError, Problem
+from ..errors import KpiInputError, Problem, brief
 from ..paths import NOTEBOOKS_DIR
+from ..safeyaml import load_yaml
 
-__all__ = ["ClientSpec", "ReportConfig", "load_config", "slugify", "LAST_MONTH", "DEFAULT_TIMEOUT"]
+__all__ = ["ClientSpec", "ReportConfig", "load_config", "slugify", "whole_number", "LAST_MONTH", "DEFAULT_TIMEOUT",
+           "MIN_TIMEOUT", "MAX_TIMEOUT", "MAX_WORKERS"]
 
 LAST_MONTH = "last-month"
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = 300
+MIN_TIMEOUT, MAX_TIMEOUT = 10, 86_400  # seconds per notebook: a kernel starts in a few seconds; a day at most
+MAX_WORKERS = 64  # notebooks at once: each is a kernel process of a few hundred MB
 TOP_KEYS = ("output", "clients", "notebooks_dir", "timeout", "workers", "language")
 CLIENT_KEYS = ("name", "id", "folder", "period", "notebooks", "language", "margin_rate", "compare")
 COMPARES = ("previous_period", "previous_year")
@@ -62,7 +65,7 @@ class ReportConfig:
     output: Path
     clients: tuple[ClientSpec, ...]
     notebooks_dir: Path
-    timeout: float
+    timeout: int
     workers: int | None
     language: str
 
@@ -106,13 +109,13 @@ def _period(value: Any, where: str, problems: list[Problem], file: str) -> str |
         unknown = sorted(set(map(str, value)) - {"start", "end"})
         start, end = _date(value.get("start")), _date(value.get("end"))
         if unknown or start is None or end is None:
-            problems.append(Problem(f"invalid period {value!r}", file=file, column=where, expected=expected))
+            problems.append(Problem(f"invalid period {brief(value)}", file=file, column=where, expected=expected))
             return LAST_MONTH
         if start > end:
             problems.append(Problem(f"period start {start} is after its end {end}", file=file, column=where))
             return LAST_MONTH
         return start, end
-    problems.append(Problem(f"invalid period {value!r}", file=file, column=where, expected=expected))
+    problems.append(Problem(f"invalid period {brief(value)}", file=file, column=where, expected=expected))
     return LAST_MONTH
 
 
@@ -125,7 +128,7 @@ def _notebooks(value: Any, where: str, nb_dir: Path, problems: list[Problem], fi
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        problems.append(Problem(f"invalid notebooks {value!r}", file=file, column=where,
+        problems.append(Problem(f"invalid notebooks {brief(value)}", file=file, column=where,
                                 expected="'all' or a non-empty list of notebook file names"))
         return ()
     by_name = {p.name: p for p in available} | {p.stem: p for p in available}
@@ -133,7 +136,7 @@ def _notebooks(value: Any, where: str, nb_dir: Path, problems: list[Problem], fi
     for item in value:
         path = by_name.get(str(item).strip()) if isinstance(item, str) else None
         if path is None:
-            problems.append(Problem(f"unknown notebook {item!r}", file=file, column=where,
+            problems.append(Problem(f"unknown notebook {brief(item)}", file=file, column=where,
                                     expected="one of " + ", ".join(p.name for p in available)))
         elif path.name in chosen:
             problems.append(Problem(f"notebook {path.name} is listed twice", file=file, column=where))
@@ -144,11 +147,21 @@ def _notebooks(value: Any, where: str, nb_dir: Path, problems: list[Problem], fi
 
 def _client_yml_language(folder: Path) -> str | None:
     try:
-        data = yaml.safe_load((folder / "client.yml").read_text(encoding="utf-8"))
-    except Exception:  # a broken client.yml is the run's problem, reported when it loads
+        data = load_yaml(folder / "client.yml") if (folder / "client.yml").is_file() else None
+    except KpiInputError:  # a broken client.yml is the run's problem, reported when it loads
         return None
     lang = data.get("language") if isinstance(data, dict) else None
     return lang if lang in ("fr", "en") else None
+
+
+def whole_number(value: Any, low: int, high: int) -> int | None:
+    """``value`` as an int when it is a whole number from ``low`` to ``high`` (``120`` or ``120.0``;
+    not ``120.5``, ``.inf``, ``.nan``, ``true`` or a text), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    return int(value) if low <= value <= high else None
 
 
 def _number(value: Any) -> float | None:
@@ -163,38 +176,37 @@ def load_config(path: str | Path) -> ReportConfig:
     file = str(path)
     if not path.is_file():
         raise KpiInputError(Problem(f"configuration file not found: {path}", expected="a YAML file such as reports.yml"))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise KpiInputError(Problem(f"not valid YAML: {exc}", file=file)) from None
+    raw = load_yaml(path)
     if not isinstance(raw, dict):
         raise KpiInputError(Problem("the configuration must be a mapping with 'output' and 'clients'", file=file))
     base = path.parent
     problems: list[Problem] = []
     for key in sorted(set(map(str, raw)) - set(TOP_KEYS)):
-        problems.append(Problem(f"unknown key {key!r}", file=file, column=key, expected="one of " + ", ".join(TOP_KEYS)))
+        problems.append(Problem(f"unknown key {brief(key)}", file=file, column=key, expected="one of " + ", ".join(TOP_KEYS)))
     output = raw.get("output", "reports")
     if not isinstance(output, str) or not output.strip():
-        problems.append(Problem(f"invalid output {output!r}", file=file, column="output", expected="a folder path"))
+        problems.append(Problem(f"invalid output {brief(output)}", file=file, column="output", expected="a folder path"))
         output = "reports"
     nb_dir_raw = raw.get("notebooks_dir")
     nb_dir = NOTEBOOKS_DIR
     if nb_dir_raw is not None:
         if not isinstance(nb_dir_raw, str) or not (base / nb_dir_raw).is_dir():
-            problems.append(Problem(f"notebooks_dir {nb_dir_raw!r} is not a folder", file=file, column="notebooks_dir"))
+            problems.append(Problem(f"notebooks_dir {brief(nb_dir_raw)} is not a folder", file=file, column="notebooks_dir"))
         else:
             nb_dir = (base / nb_dir_raw).resolve()
     timeout = raw.get("timeout", DEFAULT_TIMEOUT)
-    if _number(timeout) is None or timeout <= 0:
-        problems.append(Problem(f"invalid timeout {timeout!r}", file=file, column="timeout", expected="seconds > 0"))
+    if whole_number(timeout, MIN_TIMEOUT, MAX_TIMEOUT) is None:
+        problems.append(Problem(f"invalid timeout {brief(timeout)}", file=file, column="timeout",
+                                expected=f"a whole number of seconds from {MIN_TIMEOUT} to {MAX_TIMEOUT:,}"))
         timeout = DEFAULT_TIMEOUT
     workers = raw.get("workers")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        problems.append(Problem(f"invalid workers {workers!r}", file=file, column="workers", expected="an integer >= 1"))
+    if workers is not None and whole_number(workers, 1, MAX_WORKERS) is None:
+        problems.append(Problem(f"invalid workers {brief(workers)}", file=file, column="workers",
+                                expected=f"a whole number from 1 to {MAX_WORKERS}"))
         workers = None
     index_language = raw.get("language", "fr")
     if index_language not in ("fr", "en"):
-        problems.append(Problem(f"invalid language {index_language!r}", file=file, column="language", expected="fr or en"))
+        problems.append(Problem(f"invalid language {brief(index_language)}", file=file, column="language", expected="fr or en"))
         index_language = "fr"
     clients_raw = raw.get("clients")
     if not isinstance(clients_raw, list) or not clients_raw:
@@ -207,7 +219,7 @@ def load_config(path: str | Path) -> ReportConfig:
             problems.append(Problem(f"{where} must be a mapping with name and folder", file=file, column=where))
             continue
         for key in sorted(set(map(str, item)) - set(CLIENT_KEYS)):
-            problems.append(Problem(f"unknown key {key!r}", file=file, column=f"{where}.{key}",
+            problems.append(Problem(f"unknown key {brief(key)}", file=file, column=f"{where}.{key}",
                                     expected="one of " + ", ".join(CLIENT_KEYS)))
         name, folder = item.get("name"), item.get("folder")
         if not isinstance(name, str) or not name.strip():
@@ -221,25 +233,25 @@ def load_config(path: str | Path) -> ReportConfig:
         if cid is None:
             cid = slugify(folder_path.name)
         elif not isinstance(cid, str) or not ID_RE.match(cid):
-            problems.append(Problem(f"invalid id {cid!r}", file=file, column=f"{where}.id",
+            problems.append(Problem(f"invalid id {brief(cid)}", file=file, column=f"{where}.id",
                                     expected="lower-case letters, digits, '.', '_' or '-' (a folder name)"))
             cid = slugify(str(cid))
         period = _period(item.get("period", LAST_MONTH), f"{where}.period", problems, file)
         notebooks = _notebooks(item.get("notebooks", "all"), f"{where}.notebooks", nb_dir, problems, file)
         language = item.get("language") or _client_yml_language(folder_path) or "fr"
         if language not in ("fr", "en"):
-            problems.append(Problem(f"invalid language {language!r}", file=file, column=f"{where}.language", expected="fr or en"))
+            problems.append(Problem(f"invalid language {brief(language)}", file=file, column=f"{where}.language", expected="fr or en"))
             language = "fr"
         margin = item.get("margin_rate")
         if margin is not None and (_number(margin) is None or not 0 <= margin <= 1):
-            problems.append(Problem(f"invalid margin_rate {margin!r}", file=file, column=f"{where}.margin_rate",
+            problems.append(Problem(f"invalid margin_rate {brief(margin)}", file=file, column=f"{where}.margin_rate",
                                     expected="a fraction between 0 and 1, such as 0.35"))
             margin = None
         compare = item.get("compare", "previous_period")
         if compare in (None, "none", False):
             compare = None
         elif compare not in COMPARES:
-            problems.append(Problem(f"invalid compare {compare!r}", file=file, column=f"{where}.compare",
+            problems.append(Problem(f"invalid compare {brief(compare)}", file=file, column=f"{where}.compare",
                                     expected="previous_period, previous_year or none"))
             compare = "previous_period"
         clients.append(ClientSpec(cid, name.strip(), folder_path, period, notebooks, language,
@@ -252,4 +264,4 @@ def load_config(path: str | Path) -> ReportConfig:
         seen.setdefault(c.id, i)
     if problems:
         raise KpiInputError(problems, header=f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
-    return ReportConfig(path, (base / output).resolve(), tuple(clients), nb_dir, float(timeout), workers, index_language)
+    return ReportConfig(path, (base / output).resolve(), tuple(clients), nb_dir, int(timeout), workers, index_language)

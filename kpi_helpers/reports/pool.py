@@ -2,8 +2,11 @@
 
 Either way each notebook runs in its own kernel process; the pool only decides where the
 papermill client that drives a kernel lives. Both return :class:`concurrent.futures.Future`
-objects and can be abandoned: threads are daemons (a stuck one cannot keep the batch alive) and
-worker processes are terminated, killing the kernels they started (``benchmarks/REPORTS.md``
+objects whose ``started_at`` (``time.perf_counter()``) is set when a worker takes the job, so
+the batch can tell a job that runs past its deadline from one still waiting for a worker. A
+job can be abandoned on its own (its worker is replaced, or left to finish while the others go
+on), and the whole pool can be: threads are daemons (a stuck one cannot keep the batch alive)
+and worker processes are terminated, killing the kernels they started (``benchmarks/REPORTS.md``
 compares the two).
 """
 
@@ -14,6 +17,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any, Callable
 
@@ -35,10 +39,18 @@ def default_workers() -> int:
 class ThreadPool:
     def __init__(self, workers: int):
         self._queue: queue.Queue = queue.Queue()
-        self._threads = [threading.Thread(target=self._loop, name=f"kpi-report-{i}", daemon=True)
-                         for i in range(workers)]
-        for th in self._threads:
-            th.start()
+        self._threads: list[threading.Thread] = []
+        for _ in range(workers):
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        th = threading.Thread(target=self._loop, name=f"kpi-report-{len(self._threads)}", daemon=True)
+        self._threads.append(th)
+        th.start()
+
+    def abandon(self, fut: Future) -> None:
+        """Leave ``fut``'s thread to itself (a daemon) and start another worker in its place."""
+        self._add_worker()
 
     def _loop(self) -> None:
         while True:
@@ -48,6 +60,7 @@ class ThreadPool:
             fut, fn, args = item
             if not fut.set_running_or_notify_cancel():
                 continue
+            fut.started_at = time.perf_counter()
             try:
                 fut.set_result(fn(*args))
             except BaseException as exc:  # noqa: BLE001: handed to the caller through the future
@@ -79,16 +92,47 @@ def _worker_init() -> None:
 
 
 class ProcessPool:
+    """A pool of worker processes fed one job per free worker (so ``started_at`` is when a worker
+    took the job, not when it was queued)."""
+
     def __init__(self, workers: int):
         self._pool = mp.get_context("spawn").Pool(workers, initializer=_worker_init)
+        self._free = threading.Semaphore(workers)
+        self._queue: queue.Queue = queue.Queue()
+        self._closed = False
+        threading.Thread(target=self._feed, name="kpi-report-feed", daemon=True).start()
+
+    def _feed(self) -> None:
+        while True:
+            self._free.acquire()
+            item = self._queue.get()
+            if item is None:
+                return
+            fut, fn, args = item
+            fut.set_running_or_notify_cancel()
+            fut.started_at = time.perf_counter()
+
+            def done(result, fut=fut):
+                self._free.release()
+                fut.set_result(result)
+
+            def failed(exc, fut=fut):
+                self._free.release()
+                fut.set_exception(exc)
+
+            self._pool.apply_async(fn, args, callback=done, error_callback=failed)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         fut: Future = Future()
-        fut.set_running_or_notify_cancel()
-        self._pool.apply_async(fn, args, callback=fut.set_result, error_callback=fut.set_exception)
+        self._queue.put((fut, fn, args))
         return fut
 
+    def abandon(self, fut: Future) -> None:
+        """A job whose worker does not return: its slot stays taken; the other workers go on."""
+
     def shutdown(self, *, abandon: bool = False) -> None:
+        self._queue.put(None)
+        self._free.release()
         if abandon:
             self._pool.terminate()
         else:
