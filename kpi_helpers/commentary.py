@@ -15,13 +15,13 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from .labels import (CHANNEL_LABELS, REPORT_TEXT, channel_label, check_language, device_label, format_kpi,
-                     format_money, format_number, format_p_value, format_percent, format_points,
-                     format_signed_money, kpi_label)
-from .significance import ALPHA, MIN_DENOMINATOR, two_proportion_z_test
+from .labels import (REPORT_TEXT, channel_label, check_language, device_label, format_kpi, format_money,
+                     format_number, format_p_value, format_percent, format_points, format_signed_money,
+                     format_signed_number, kpi_label, label)
+from .significance import ALPHA, MIN_DENOMINATOR, two_proportion_z_test, verdict, wilson_interval
 
-__all__ = ["summary", "mark", "MARK_LEGEND", "effects_table", "contributions_table", "mix_table", "tests_table",
-           "noise_table", "VERDICT_WORDS"]
+__all__ = ["summary", "mark", "MARK_LEGEND", "VERDICT_WORDS", "effects_table", "contributions_table", "mix_table",
+           "mix_sentence", "tests_table", "noise_table", "why_not_decomposed"]
 
 #: "of the KPI" (French: with its article contracted, as after « de ») and the English name.
 _OF = {
@@ -92,10 +92,15 @@ def _compared(card: dict, language: str) -> str:
 # Sentences
 
 
+def _money(value: float, lang: str, currency: str) -> str:
+    """An amount in a sentence: whole units, rounded half up (5 176,50 € -> 5 177 €)."""
+    return format_signed_money(value, lang, currency).lstrip("+")
+
+
 def _movement(rev: dict, card: dict, lang: str, currency: str) -> str:
-    value = format_money(rev["value"], lang, currency, 0)
+    value = _money(rev["value"], lang, currency)
     if rev["relative_change"] is None:
-        before = format_money(rev["previous"], lang, currency, 0)
+        before = _money(rev["previous"], lang, currency)
         return (f"Le chiffre d'affaires passe de {before} à {value} {_compared(card, lang)}" if lang == "fr"
                 else f"Revenue goes from {before} to {value} {_compared(card, lang)}")
     pct = format_percent(abs(rev["relative_change"]), lang, 1)
@@ -109,20 +114,31 @@ def _movement(rev: dict, card: dict, lang: str, currency: str) -> str:
     return f"Revenue {'rises' if up else 'falls'} by {pct} ({money}) {_compared(card, lang)}, to {value}"
 
 
+def _why_not(factors: dict, lang: str) -> str:
+    """Why revenue cannot be decomposed: the first factor at 0, in the comparison period first."""
+    for which in ("previous", "value"):
+        zero = next((f for f, v in factors.items() if not (v[which] or 0) > 0), None)
+        if zero:
+            break
+    when = {"fr": {"value": "la période", "previous": "la période de comparaison"},
+            "en": {"value": "the period", "previous": "the comparison period"}}[lang][which]
+    what = {"sessions": ("aucune visite", "no session"), "orders_per_session": ("aucune commande", "no order"),
+            "average_order_value": ("un chiffre d'affaires nul", "no revenue")}.get(zero, ("aucune donnée", "no data"))
+    return (f"Pas de décomposition possible : {what[0]} sur {when}" if lang == "fr"
+            else f"It cannot be decomposed: {what[1]} in {when}")
+
+
+def why_not_decomposed(decomposition: pd.DataFrame, *, language: str = "fr") -> str:
+    """Why a revenue decomposition (:func:`kpi_helpers.explain.revenue_decomposition`) has no effects."""
+    factors = {r.factor: {"value": r.value, "previous": r.comparison_value} for r in decomposition.itertuples()}
+    return _sentence(_why_not(factors, check_language(language)))
+
+
 def _drivers(rev: dict, lang: str, currency: str) -> str | None:
     """Which factors made the change, largest effect first; those that went against it last."""
     effects = rev["effects"]
     if effects is None:
-        for which in ("previous", "value"):
-            zero = next((f for f, v in rev["factors"].items() if not (v[which] or 0) > 0), None)
-            if zero:
-                break
-        when = {"fr": {"value": "la période", "previous": "la période de comparaison"},
-                "en": {"value": "the period", "previous": "the comparison period"}}[lang][which]
-        what = {"sessions": ("aucune visite", "no session"), "orders_per_session": ("aucune commande", "no order"),
-                "average_order_value": ("un chiffre d'affaires nul", "no revenue")}.get(zero, ("aucune donnée", "no data"))
-        return (f"Pas de décomposition possible : {what[0]} sur {when}" if lang == "fr"
-                else f"It cannot be decomposed: {what[1]} in {when}")
+        return _why_not(rev["factors"], lang)
     sign = 1 if rev["change"] >= 0 else -1
     order = sorted(effects, key=lambda f: -abs(effects[f]))
     helping = [f for f in order if effects[f] * sign > 0]
@@ -237,13 +253,13 @@ def _channels(card: dict, lang: str, currency: str) -> str | None:
         text = f"Par canal, {names} {verb}"
         for g in against:
             moved = "progresse" if changes[g] > 0 else "recule"
-            text += f" ; {channel_label(g, lang)} {moved} de {format_money(abs(changes[g]), lang, currency, 0)}"
+            text += f" ; {channel_label(g, lang)} {moved} de {_money(abs(changes[g]), lang, currency)}"
         return text
     verb = ("drive the rise" if many else "drives the rise") if sign > 0 else \
         ("account for the fall" if many else "accounts for the fall")
     text = f"By channel, {names} {verb}"
     for g in against:
-        text += f"; {channel_label(g, lang)} {'grows' if changes[g] > 0 else 'falls'} by {format_money(abs(changes[g]), lang, currency, 0)}"
+        text += f"; {channel_label(g, lang)} {'grows' if changes[g] > 0 else 'falls'} by {_money(abs(changes[g]), lang, currency)}"
     return text
 
 
@@ -334,3 +350,155 @@ def summary(card: dict, *, language: str = "fr", currency: str = "EUR") -> str:
     if other and len(texts) < 5:
         texts.append(_sentence(other))
     return " ".join(texts)
+
+
+# ----------------------------------------------------------------------------------------------
+# Tables for the notebook (formatted, in the context's language)
+
+_COLUMNS = {
+    "factor": ("Facteur", "Factor"), "previous": ("Période de comparaison", "Comparison period"),
+    "current": ("Période", "Period"), "change": ("Évolution", "Change"),
+    "effect": ("Effet sur le chiffre d'affaires", "Effect on revenue"), "total": ("Ensemble", "Total"),
+    "revenue_before": ("CA (comparaison)", "Revenue (comparison)"), "revenue_now": ("CA", "Revenue"),
+    "revenue_change": ("Contribution au CA", "Contribution to revenue"),
+    "orders_change": ("Contribution aux commandes", "Contribution to orders"),
+    "share": ("Part des visiteurs", "Share of visitors"), "rate": ("Taux de conversion", "Conversion rate"),
+    "mix": ("Effet mix", "Mix effect"), "rate_effect": ("Effet taux", "Rate effect"),
+    "sample": ("Effectifs", "Sample sizes"), "verdict": ("Verdict", "Verdict"),
+    "visitors": ("Visiteurs par période", "Visitors per period"), "buyers": ("Acheteurs", "Buyers"),
+}
+
+
+def _value(kpi_id: str, value: Any, language: str, currency: str) -> str:
+    """A KPI's value in a table; orders per session as a percentage (2,35 % = 2.35 orders per 100 sessions)."""
+    if kpi_id == "orders_per_session":
+        return format_percent(value, language, 2)
+    return format_kpi(kpi_id, value, language=language, currency=currency)
+
+
+def _col(key: str, language: str) -> str:
+    return _COLUMNS[key][0 if check_language(language) == "fr" else 1]
+
+
+def _arrow(before: str, after: str) -> str:
+    return f"{before} → {after}"
+
+
+def _segment_name(by: str, value: Any, language: str) -> str:
+    return channel_label(value, language) if by == "channel" else device_label(value, language)
+
+
+def effects_table(decomposition: pd.DataFrame, *, language: str = "fr", currency: str = "EUR") -> pd.DataFrame:
+    """The revenue decomposition (:func:`kpi_helpers.explain.revenue_decomposition`) as a table:
+    each factor's value in both periods, its change and its effect, then revenue itself."""
+    lang = language
+    rows = []
+    for r in decomposition.itertuples():
+        rows.append([kpi_label(r.factor, lang), _value(r.factor, r.comparison_value, lang, currency),
+                     _value(r.factor, r.value, lang, currency),
+                     format_percent(r.relative_change, lang, 1, signed=True), format_signed_money(r.effect, lang, currency)])
+    a = decomposition.attrs
+    before, now, change = a.get("comparison_revenue"), a.get("revenue"), a.get("change")
+    relative = change / before if not _missing(before) and before else None
+    rows.append([kpi_label("revenue", lang), format_money(before, lang, currency), format_money(now, lang, currency),
+                 format_percent(relative, lang, 1, signed=True), format_signed_money(change, lang, currency)])
+    return pd.DataFrame(rows, columns=[_col(k, lang) for k in ("factor", "previous", "current", "change", "effect")])
+
+
+def contributions_table(contributions: pd.DataFrame, *, language: str = "fr", currency: str = "EUR") -> pd.DataFrame:
+    """Each group's contribution to the change of revenue and orders
+    (:func:`kpi_helpers.explain.change_contributions`), largest first, then the total; groups without
+    any order in either period are left out."""
+    lang = language
+    by = contributions.columns[0]
+    df = contributions[(contributions[["orders", "comparison_orders"]] != 0).any(axis=1)]
+    df = df.sort_values("revenue_change", ascending=False, kind="stable")
+    names = [_segment_name(by, v, lang) for v in df[by]] + [_col("total", lang)]
+    sums = df[["comparison_revenue", "revenue", "revenue_change", "orders_change"]].sum()
+    return pd.DataFrame({
+        label(by, lang): names,
+        _col("revenue_before", lang): [_money(v, lang, currency) for v in [*df["comparison_revenue"], sums["comparison_revenue"]]],
+        _col("revenue_now", lang): [_money(v, lang, currency) for v in [*df["revenue"], sums["revenue"]]],
+        _col("revenue_change", lang): [format_signed_money(v, lang, currency) for v in [*df["revenue_change"], sums["revenue_change"]]],
+        _col("orders_change", lang): [format_signed_number(v, lang) for v in [*df["orders_change"], sums["orders_change"]]],
+    })
+
+
+def mix_table(mix: pd.DataFrame, *, language: str = "fr") -> pd.DataFrame:
+    """The conversion rate's mix and rate effects per channel (:func:`kpi_helpers.explain.conversion_mix`)."""
+    lang = language
+    by = mix.attrs.get("by", "channel")
+    df = mix[(mix["denominator"] > 0) | (mix["comparison_denominator"] > 0)]
+    return pd.DataFrame({
+        label(by, lang): [_segment_name(by, v, lang) for v in df[by]],
+        _col("share", lang): [_arrow(format_percent(a, lang), format_percent(b, lang))
+                              for a, b in zip(df["comparison_share"], df["share"])],
+        _col("rate", lang): [_arrow(format_percent(a, lang, 2), format_percent(b, lang, 2))
+                             for a, b in zip(df["comparison_value"], df["value"])],
+        _col("mix", lang): [format_points(v, lang, 2) for v in df["mix_effect"]],
+        _col("rate_effect", lang): [format_points(v, lang, 2) for v in df["rate_effect"]],
+    })
+
+
+def mix_sentence(mix: pd.DataFrame, *, language: str = "fr") -> str:
+    """``Taux de conversion : 2,22 % → 2,66 % (+0,44 pt) = effet mix … + effet taux … + …``."""
+    a = mix.attrs
+    lang = language
+    if "unavailable" in a:
+        return (f"Pas de décomposition du taux de conversion : {a['unavailable']}." if lang == "fr"
+                else f"The conversion rate cannot be decomposed: {a['unavailable']}.")
+    head = (f"{kpi_label('conversion_rate', lang)} : " if lang == "fr" else f"{kpi_label('conversion_rate', lang)}: ") + \
+        f"{_arrow(format_percent(a['comparison_value'], lang, 2), format_percent(a['value'], lang, 2))} " \
+        f"({format_points(a['change'], lang, 2)})"
+    parts = [(("effet mix", "mix effect"), a["mix_effect"]), (("effet taux", "rate effect"), a["rate_effect"]),
+             (("visiteurs venus par plusieurs canaux ou acheteurs sans visite", "visitors of several channels or buyers "
+               "without a session"), a["overlap_effect"])]
+    return head + " = " + " ; ".join(f"{name[0 if lang == 'fr' else 1]} {format_points(v, lang, 2)}"
+                                     for name, v in parts) + "."
+
+
+def tests_table(tests: pd.DataFrame, *, language: str = "fr", currency: str = "EUR") -> pd.DataFrame:
+    """Each tested KPI (:func:`kpi_helpers.explain.change_tests`): its value and 95 % interval in
+    both periods, the change, the p-value, the sample sizes and the verdict."""
+    lang = language
+    df = tests[tests["test"].notna()]
+    sep = " ; " if lang == "fr" else ", "
+
+    def shown(kpi_id: str, v: float, low: float, high: float) -> str:
+        if _missing(low):
+            return _value(kpi_id, v, lang, currency)
+        return f"{_value(kpi_id, v, lang, currency)} [{_value(kpi_id, low, lang, currency)}{sep}" \
+               f"{_value(kpi_id, high, lang, currency)}]"
+
+    return pd.DataFrame({
+        label("kpi", lang): [kpi_label(k, lang) for k in df["kpi"]],
+        _col("previous", lang) + " [95 %]": [shown(r.kpi, r.comparison_value, r.comparison_low, r.comparison_high)
+                                              for r in df.itertuples()],
+        _col("current", lang) + " [95 %]": [shown(r.kpi, r.value, r.low, r.high) for r in df.itertuples()],
+        _col("change", lang): [_change(r.kpi, r.change, r.change / r.comparison_value if r.comparison_value else None, lang, currency)
+                               for r in df.itertuples()],
+        "p": [format_p_value(p, lang) for p in df["p_value"]],
+        _col("sample", lang): [_arrow(format_number(a, lang), format_number(b, lang))
+                               for a, b in zip(df["comparison_denominator"], df["denominator"])],
+        _col("verdict", lang): [mark(v, lang) or "–" for v in df["verdict"]],
+    })
+
+
+def noise_table(*, visitors: Sequence[int] = (2000, 50_000), rate: float = 0.02, rise: float = 0.004,
+                language: str = "fr") -> pd.DataFrame:
+    """The same rise of a conversion rate (``rate`` -> ``rate + rise``) judged on different numbers of
+    visitors per period: the buyers it means, the 95 % interval after, the p-value and the verdict."""
+    lang = language
+    rows = []
+    for n in visitors:
+        before, after = round(n * rate), round(n * (rate + rise))
+        test = two_proportion_z_test(after, n, before, n)
+        low, high = wilson_interval(after, n)
+        sep = " ; " if lang == "fr" else ", "
+        rows.append([format_number(n, lang), _arrow(format_number(before, lang), format_number(after, lang)),
+                     _arrow(format_percent(before / n, lang, 1), format_percent(after / n, lang, 1)),
+                     format_points(after / n - before / n, lang),
+                     f"[{format_percent(low, lang, 1)}{sep}{format_percent(high, lang, 1)}]",
+                     format_p_value(test.p_value, lang), mark(verdict(test.p_value, (n, n)), lang)])
+    return pd.DataFrame(rows, columns=[_col("visitors", lang), _col("buyers", lang), _col("rate", lang),
+                                       _col("change", lang), "95 %", "p", _col("verdict", lang)])

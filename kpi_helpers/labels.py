@@ -275,6 +275,13 @@ def format_kpi(kpi_id: str, value: Any, *, language: str = "fr", currency: str =
 MINUS = "\u2212"
 
 
+def _half_up(value: float, decimals: int) -> float:
+    """Rounded as people round (2.5 -> 3, -2.5 -> -3), not to the even neighbour as ``round`` does."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def _sign(value: float) -> str:
     return "+" if value > 0 else MINUS if value < 0 else ""
 
@@ -283,7 +290,7 @@ def format_signed_number(value: Any, language: str = "fr", decimals: int = 0) ->
     """A change of a count with its sign: ``-9`` -> ``"−9"``, ``1234`` -> ``"+1 234"`` (fr)."""
     if _missing(value):
         return "–"
-    rounded = round(float(value), decimals)
+    rounded = _half_up(value, decimals)
     return _sign(rounded) + format_number(abs(rounded), language, decimals)
 
 
@@ -292,7 +299,7 @@ def format_signed_money(value: Any, language: str = "fr", currency: str = "EUR",
     ``-230`` -> ``"−230 €"``."""
     if _missing(value):
         return "–"
-    rounded = round(float(value), decimals)
+    rounded = _half_up(value, decimals)
     return _sign(rounded) + format_money(abs(rounded), language, currency, decimals)
 
 
@@ -301,7 +308,7 @@ def format_points(value: Any, language: str = "fr", decimals: int = 1, signed: b
     (en); ``signed=False`` for a size without its sign (``"0,4 pt"``)."""
     if _missing(value):
         return "–"
-    rounded = round(float(value) * 100, decimals)
+    rounded = _half_up(float(value) * 100, decimals)
     unit = "pt" if check_language(language) == "fr" else ("pt" if abs(rounded) == 1 else "pts")
     sign = _sign(rounded) if signed else ""
     return f"{sign}{format_number(abs(rounded) if signed else rounded, language, decimals)}\u00a0{unit}"

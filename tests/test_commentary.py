@@ -64,7 +64,7 @@ def test_the_french_paragraph_says_the_movement_its_drivers_what_is_noise_and_th
 
 def test_the_english_paragraph_is_the_twin():
     text = co.summary(CARD, language="en")
-    assert text.startswith("Revenue rises by 48.6% (+€1,694) compared with the previous period, to €5,176.")
+    assert text.startswith("Revenue rises by 48.6% (+€1,694) compared with the previous period, to €5,177.")
     assert "The rise comes mainly from orders per session (+25.1%, i.e. +€955)" in text
     assert "the one in the average order value (p = 0.031) is significant" in text
     assert "Paid search (SEA) falls by €307" in text
