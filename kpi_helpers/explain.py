@@ -384,16 +384,17 @@ def _number(value: Any) -> Any:
 
 
 def _check_segments(client: Client, **segments: Any) -> None:
-    """A channel or device filter must name a value of the client's sessions."""
+    """A channel or device filter must name a value of the client's sessions (as the notebooks'
+    setup: a client without sessions has no segment to check, its KPIs say they cannot be split)."""
     problems = []
     for name, value in segments.items():
-        if value is None:
+        if value is None or not client.has("sessions"):
             continue
-        known = group_values(make_scope(client), name) if client.has("sessions") else []
+        known = group_values(make_scope(client), name)
         for v in [value] if isinstance(value, str) else list(value):
             if v not in known:
                 problems.append(Problem(f"{name} {v!r} is not in this client's sessions", column=name,
-                                        expected=f"one of {', '.join(map(str, known)) or '(no sessions table)'}"))
+                                        expected=f"one of {', '.join(map(str, known)) or '(no sessions in the data)'}"))
     if problems:
         raise KpiInputError(problems)
 
@@ -468,7 +469,8 @@ def explain(data: Any, *, start: Any = None, end: Any = None, compare: str = "pr
     device: each group's change of revenue and orders), ``conversion_rate`` (mix and rate effects
     by channel), ``tests`` (one per :data:`TESTED_KPIS`), ``summary`` (the paragraph in ``fr`` and
     ``en``) and ``unavailable`` (the reason of each null, by its path, such as ``revenue.effects``).
-    A channel or device that the client's sessions do not have is a :class:`KpiInputError`.
+    A channel or device that the client's sessions do not have is a :class:`KpiInputError`
+    (a client without sessions gets its KPIs null, with the reason, as in the scorecard).
     """
     from .commentary import summary
     from .labels import LANGUAGES

@@ -286,6 +286,14 @@ def test_a_channel_or_device_not_in_the_data_is_a_clear_error(shop):
         ex.explain(shop, **MARCH, device="watch")
 
 
+def test_a_segment_filter_on_a_client_without_sessions_gives_nulls_with_their_reason():
+    client = client_from_frames({"social_posts": kf.social_posts()})
+    card = ex.explain(client, **MARCH, channel="email")
+    assert card["tests"]["engagement_rate"] is None
+    assert card["unavailable"]["tests.engagement_rate"] == "not split by channel or device"
+    assert card["summary"]["en"] == "Not enough data to compare the two periods."
+
+
 def test_a_segment_filter_explains_the_segment(shop):
     card = ex.explain(shop, **MARCH, channel="paid_search")
     assert card["filters"] == {"channel": "paid_search", "device": None}
@@ -346,3 +354,36 @@ def test_bad_input_exits_with_status_2_and_a_clear_message(cli, case, words):
     status, stdout, stderr = cli[case]
     assert status == 2, (stdout, stderr)
     assert words in stderr and "Traceback" not in stderr and stdout == ""
+
+
+# --- in the notebooks: the scorecard's marks and the exercises ---------------------------------
+
+@pytest.fixture(scope="module")
+def ctx(shop):
+    import datetime as dt
+
+    from kpi_helpers.notebook import Context
+
+    return Context(shop, dt.date(2024, 3, 1), dt.date(2024, 3, 31), "previous_period")
+
+
+def test_the_scorecard_tables_mark_each_tested_change_with_its_verdict(ctx):
+    from kpi_helpers.notebook import kpi_table
+
+    tests = ex.change_tests(ctx.client, compare=ctx.compare, **ctx.kw)
+    table = kpi_table(ctx, ["sessions", "conversion_rate", "engagement_rate"], tests=tests).set_index("Indicateur")
+    assert table.loc["Visites", "Évolution"] == "+600,0\u00a0%"  # a count: no test, no mark
+    assert table.loc["Taux de conversion (visiteurs)", "Évolution"].endswith(" (trop peu)")  # 5 and 1 visitors
+    assert table.loc["Taux d'engagement", "Évolution"].endswith(" (bruit)")  # 3000 and 500 impressions
+    assert "(" not in kpi_table(ctx, ["conversion_rate"]).iloc[0]["Évolution"]  # without tests, no mark
+
+
+def test_the_overview_exercises_are_checked_against_the_decomposition_and_the_test(ctx):
+    from kpi_helpers.exercises import EXERCISES
+
+    basket = EXERCISES["overview-basket-effect"]
+    assert basket.is_correct(22.2, ctx) and basket.is_correct("22,18", ctx)  # W ln 1.25
+    assert not basket.is_correct(193.5, ctx)  # the sessions' effect
+    p_value = EXERCISES["overview-conversion-p-value"]
+    assert p_value.is_correct("0,44", ctx) and not p_value.is_correct(0.05, ctx)
+    assert not basket.is_correct(22.2, ctx.replace(compare=None))  # nothing to explain without a comparison
