@@ -134,10 +134,14 @@ def why_not_decomposed(decomposition: pd.DataFrame, *, language: str = "fr") -> 
     return _sentence(_why_not(factors, check_language(language)))
 
 
-def _drivers(rev: dict, lang: str, currency: str) -> str | None:
+def _drivers(rev: dict, lang: str, currency: str, reason: str | None = None) -> str | None:
     """Which factors made the change, largest effect first; those that went against it last."""
     effects = rev["effects"]
     if effects is None:
+        if reason and "sessions table" in reason:
+            return ("Sans la table des visites, pas de décomposition en visites, commandes par visite et panier moyen"
+                    if lang == "fr" else
+                    "Without the sessions table, it cannot be split into sessions, orders per session and average order value")
         return _why_not(rev["factors"], lang)
     sign = 1 if rev["change"] >= 0 else -1
     order = sorted(effects, key=lambda f: -abs(effects[f]))
@@ -187,7 +191,7 @@ def _judged(tests: dict, kpi_ids: Sequence[str], shown: set, lang: str) -> str |
         t = tests.get(kpi_id)
         if not t or t["verdict"] not in groups:
             continue
-        detail = [] if kpi_id in shown else [_change(kpi_id, t["change"], _relative(t), lang, "")]
+        detail = [] if kpi_id in shown or _missing(t["change"]) else [_change(kpi_id, t["change"], _relative(t), lang, "")]
         if t["verdict"] != "too_few":
             detail.append(format_p_value(t["p_value"], lang))
         else:
@@ -199,7 +203,7 @@ def _judged(tests: dict, kpi_ids: Sequence[str], shown: set, lang: str) -> str |
             continue
         many = len(items) > 1
         names = _join(items, lang)
-        few = _join(sorted(set(units)), lang) if units else ""
+        few = _join(sorted(set(units)), lang).replace(" et ", " ou ").replace(" and ", " or ") if units else ""
         if fr:
             lead = ("celles " if many else "celle ") if parts else ("les évolutions " if many else "l'évolution ")
             if verdict == "noise":
@@ -269,8 +273,9 @@ def _others(tests: dict, mentioned: set, lang: str) -> str | None:
     rest = {k: t for k, t in tests.items() if t and k not in mentioned}
     significant = [k for k, t in rest.items() if t["verdict"] == "significant"][:3]
     if significant:
-        items = [f"{kpi_label(k, lang)[0].lower()}{kpi_label(k, lang)[1:]} "
-                 f"({_change(k, rest[k]['change'], _relative(rest[k]), lang, '')}, {format_p_value(rest[k]['p_value'], lang)})"
+        items = [_amount_in(kpi_label(k, lang)[0].lower() + kpi_label(k, lang)[1:],
+                            f"{_change(k, rest[k]['change'], _relative(rest[k]), lang, '')}, "
+                            f"{format_p_value(rest[k]['p_value'], lang)}")
                  for k in significant]
         many = len(items) > 1
         if fr:
@@ -288,7 +293,7 @@ def _engagement(card: dict, lang: str) -> list[str]:
     if not t or t["value"] is None or t["previous"] is None:
         return []
     fr = lang == "fr"
-    before, now = format_percent(t["previous"], lang, 1), format_percent(t["value"], lang, 1)
+    before, now = (format_kpi("engagement_rate", t[k], language=lang) for k in ("previous", "value"))
     pts = format_points(abs(t["change"]), lang, signed=False)
     if round(t["change"], 3) == 0:
         first = (f"Le taux d'engagement est stable {_compared(card, lang)}, à {now}" if fr
@@ -336,7 +341,8 @@ def summary(card: dict, *, language: str = "fr", currency: str = "EUR") -> str:
     if rev is not None and (rev["value"] or rev["previous"]):
         drivers = ("orders_per_session", "average_order_value", "conversion_rate")
         shown = set(drivers[:2]) if rev["effects"] else set()
-        sentences += [_movement(rev, card, lang, currency), _drivers(rev, lang, currency),
+        reason = (card.get("unavailable") or {}).get("revenue.effects")
+        sentences += [_movement(rev, card, lang, currency), _drivers(rev, lang, currency, reason),
                       _judged(tests, drivers, shown, lang), _channels(card, lang, currency)]
         mentioned |= set(drivers)
     elif tests.get("engagement_rate"):

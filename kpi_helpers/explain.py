@@ -148,7 +148,8 @@ def revenue_decomposition(data: Any, *, start: Any = None, end: Any = None, comp
     change of revenue.
     Grain: the period (one row per factor). Unit: ``effect`` in the client's currency.
     Empty denominator: when a factor is 0 in either period (no session, no order, a revenue of 0)
-    every ``effect`` is null and ``attrs["unavailable"]`` says why.
+    every ``effect`` is null and ``attrs["unavailable"]`` says why; so without a sessions table
+    (revenue and the basket are then known, not the other factors).
 
     Returns one row per factor (``factor``; ``numerator``, ``denominator``, ``value`` and their
     ``comparison_*``, ``change``, ``relative_change``, ``effect``). ``attrs`` holds ``revenue``,
@@ -160,17 +161,19 @@ def revenue_decomposition(data: Any, *, start: Any = None, end: Any = None, comp
     basket = compute("average_order_value", data, **kw)
     columns = ["factor", "numerator", "denominator", "value", "comparison_numerator", "comparison_denominator",
                "comparison_value", "change", "relative_change", "effect"]
-    reason = per_session.attrs.get("unavailable") or basket.attrs.get("unavailable")
-    if reason:
+    if "unavailable" in basket.attrs:  # no orders: no revenue to explain
         out = pd.DataFrame({c: [np.nan] * 3 for c in columns} | {"factor": list(FACTORS)})
-        out.attrs.update(unavailable=reason, revenue=np.nan, comparison_revenue=np.nan, change=np.nan)
-        return _with_periods(out, per_session)
-    p, b = per_session.iloc[0], basket.iloc[0]
+        out.attrs.update(unavailable=basket.attrs["unavailable"], revenue=np.nan, comparison_revenue=np.nan, change=np.nan)
+        return _with_periods(out, basket)
+    b = basket.iloc[0]
+    # without sessions (a shop's orders alone) revenue and its basket are known, not the two other factors
+    p = None if "unavailable" in per_session.attrs else per_session.iloc[0]
     rows = []
     for prefix in ("", "comparison_"):
-        sessions, orders, revenue = p[prefix + "denominator"], p[prefix + "numerator"], b[prefix + "numerator"]
+        orders, revenue = b[prefix + "denominator"], b[prefix + "numerator"]
+        sessions, per = (np.nan, np.nan) if p is None else (p[prefix + "denominator"], p[prefix + "value"])
         rows.append({"sessions": (sessions, np.nan, sessions),
-                     "orders_per_session": (orders, sessions, p[prefix + "value"]),
+                     "orders_per_session": (orders, sessions, per),
                      "average_order_value": (revenue, orders, b[prefix + "value"])})
     out = pd.DataFrame({"factor": list(FACTORS)})
     for prefix, figures in zip(("", "comparison_"), rows):
@@ -181,6 +184,10 @@ def revenue_decomposition(data: Any, *, start: Any = None, end: Any = None, comp
     revenue, previous = float(b["numerator"]), float(b["comparison_numerator"])
     out.attrs.update(revenue=revenue, comparison_revenue=previous, change=revenue - previous)
     zero = {"sessions": "no session", "orders_per_session": "no order", "average_order_value": "a revenue of 0"}
+    if p is None:
+        out["effect"] = np.nan
+        out.attrs["unavailable"] = per_session.attrs["unavailable"]
+        return _with_periods(out[columns], basket)
     try:
         effects = lmdi(dict(zip(FACTORS, out["value"])), dict(zip(FACTORS, out["comparison_value"])))
         out["effect"] = [effects[f] for f in FACTORS]
@@ -494,8 +501,9 @@ def explain(data: Any, *, start: Any = None, end: Any = None, compare: str = "pr
         "conversion_rate": _mix_json(conversion_mix(client, **kw), unavailable),
         "tests": _tests_json(change_tests(client, **kw), unavailable),
     }
+    card["unavailable"] = unavailable  # the paragraph says why a part is missing
     card["summary"] = {lang: summary(card, language=lang, currency=client.settings.currency) for lang in LANGUAGES}
-    card["unavailable"] = unavailable
+    card["unavailable"] = card.pop("unavailable")  # last, as in the README
     return card
 
 

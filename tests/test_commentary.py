@@ -98,13 +98,37 @@ def test_without_a_decomposition_the_paragraph_says_why():
     assert "It cannot be decomposed: no session in the comparison period." in co.summary(card, language="en")
 
 
+def test_a_shop_without_sessions_gets_its_revenue_and_basket_without_a_decomposition():
+    card = copy.deepcopy(CARD)
+    card["revenue"]["effects"] = None
+    card["revenue"]["factors"]["sessions"] = {"value": None, "previous": None, "relative_change": None}
+    card["unavailable"] = {"revenue.effects": "sessions table not provided"}
+    for name in ("orders_per_session", "conversion_rate"):
+        card["tests"][name] = None
+    text = co.summary(card)
+    assert ("Sans la table des visites, pas de décomposition en visites, commandes par visite et panier moyen."
+            in text)
+    assert f"L'évolution du panier moyen (+15,1{NBSP}%, p = 0,031) est significative." in text
+
+
+def test_with_an_empty_comparison_period_nothing_can_be_judged_and_no_empty_detail_is_shown():
+    card = copy.deepcopy(CARD)
+    for name in ("orders_per_session", "average_order_value", "conversion_rate"):
+        card["tests"][name] = {**card["tests"][name], "previous": None, "change": None, "p_value": None,
+                               "verdict": "too_few"}
+    text = co.summary(card, language="en")
+    assert ("The changes in orders per session, the average order value and the visitor conversion rate cannot be "
+            "judged (under 30 orders, sessions or visitors in one period).") in text
+    assert "(–)" not in text
+
+
 def test_a_social_media_only_client_gets_its_engagement_rate_in_three_sentences():
     card = {"comparison": {"compare": "previous_year"}, "filters": {}, "revenue": None, "contributions": None,
             "tests": {"engagement_rate": {**_test(0.0172, 0.0194, 0.66, "noise"), "numerator": 24, "denominator": 1395,
                                           "previous_numerator": 28, "previous_denominator": 1442}}}
     text = co.summary(card, language="fr")
     assert sentences(text) == [
-        f"Le taux d'engagement recule de 0,2{NBSP}pt par rapport à la même période l'an dernier, de 1,9{NBSP}% à 1,7{NBSP}%.",
+        f"Le taux d'engagement recule de 0,2{NBSP}pt par rapport à la même période l'an dernier, de 1,94{NBSP}% à 1,72{NBSP}%.",
         "Sur les publications qui indiquent leurs impressions, les j'aime et commentaires passent de 28 à 24 "
         f"(−14,3{NBSP}%) et les impressions de 1{NNBSP}442 à 1{NNBSP}395 (−3,3{NBSP}%).",
         "Cette évolution reste dans le bruit (p = 0,66) : rien ne permet d'y voir un changement réel.",

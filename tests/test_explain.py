@@ -144,10 +144,22 @@ def test_a_factor_of_zero_makes_the_decomposition_null_with_its_reason(shop):
     assert df.attrs["change"] == 200
 
 
-def test_without_sessions_the_decomposition_is_unavailable_with_the_reason():
+def test_without_sessions_revenue_and_basket_are_known_but_not_decomposed():
     client = client_from_frames({"orders": kf.orders()})
     df = ex.revenue_decomposition(client, **MARCH)
     assert df["effect"].isna().all() and df.attrs["unavailable"] == "sessions table not provided"
+    assert (df.attrs["revenue"], df.attrs["comparison_revenue"]) == (200, 40)
+    assert df.set_index("factor").loc["average_order_value", ["value", "comparison_value"]].tolist() == [50, 40]
+    card = ex.explain(client, **MARCH)
+    assert card["revenue"]["change"] == 160 and card["revenue"]["effects"] is None
+    assert card["summary"]["en"].split(". ")[1] == ("Without the sessions table, it cannot be split into sessions, "
+                                                    "orders per session and average order value")
+
+
+def test_without_orders_there_is_no_revenue_to_explain():
+    client = client_from_frames({"sessions": kf.sessions()})
+    df = ex.revenue_decomposition(client, **MARCH)
+    assert math.isnan(df.attrs["revenue"]) and df.attrs["unavailable"] == "orders table not provided"
 
 
 def test_contributions_by_channel_and_device_by_hand_with_orders_without_a_session_under_unknown(shop):
