@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 import kpi_frames as kf
 from kpi_helpers import KpiInputError, client_from_frames
 from kpi_helpers import explain as ex
+from realdata import requires_realdata  # the realdata_clients fixture comes from the plugin of conftest.py
 
 ROOT = Path(__file__).resolve().parents[1]
 MARCH = dict(start="2024-03-01", end="2024-03-31")
@@ -399,3 +401,26 @@ def test_the_overview_exercises_are_checked_against_the_decomposition_and_the_te
     p_value = EXERCISES["overview-conversion-p-value"]
     assert p_value.is_correct("0,44", ctx) and not p_value.is_correct(0.05, ctx)
     assert not basket.is_correct(22.2, ctx.replace(compare=None))  # nothing to explain without a comparison
+
+
+# --- on the real public datasets -----------------------------------------------------------------
+
+REALDATA_SOURCES = ("ga360", "ga4", "online_retail", "rees46", "online_shoppers", "facebook_posts", "facebook_ads")
+
+
+@requires_realdata
+@pytest.mark.parametrize("source", REALDATA_SOURCES)
+def test_explain_on_every_real_data_client_adds_up_and_says_something(source, realdata_clients):
+    card = ex.explain(realdata_clients[source])
+    json.dumps(card, allow_nan=False)
+    rev = card["revenue"]
+    if rev and rev["effects"]:
+        assert sum(rev["effects"].values()) == pytest.approx(rev["change"], rel=1e-9, abs=1e-6)
+    for by, groups in card["contributions"].items():
+        if groups and rev:
+            assert sum(g["revenue"] for g in groups.values()) == pytest.approx(rev["change"], rel=1e-9, abs=1e-6)
+    for test in filter(None, card["tests"].values()):
+        assert test["verdict"] in ("significant", "noise", "too_few", "untested")
+        assert test["p_value"] is None or 0 <= test["p_value"] <= 1
+    for language in ("fr", "en"):
+        assert card["summary"][language] and not re.search(r"-\d|\(–\)|nan", card["summary"][language])
