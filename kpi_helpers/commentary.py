@@ -182,6 +182,20 @@ _UNITS = {
 }
 
 
+#: The words of the judgement sentence: (one change, several changes).
+_JUDGED = {
+    "fr": {"first": ("l'évolution ", "les évolutions "), "after": ("celle ", "celles "),
+           "noise": ("reste dans le bruit", "restent dans le bruit"),
+           "significant": ("est significative", "sont significatives"),
+           "too_few": ("ne peut pas être jugée (moins de {n} {few} sur l'une des périodes)",
+                       "ne peuvent pas être jugées (moins de {n} {few} sur l'une des périodes)")},
+    "en": {"first": ("the change in ", "the changes in "), "after": ("the one in ", "those in "),
+           "noise": ("stays within the noise", "stay within the noise"),
+           "significant": ("is significant", "are significant"),
+           "too_few": ("cannot be judged (under {n} {few} in one period)",) * 2},
+}
+
+
 def _judged(tests: dict, kpi_ids: Sequence[str], shown: set, lang: str) -> str | None:
     """Which of these KPIs' changes are significant, which are noise, which cannot be judged."""
     fr = lang == "fr"
@@ -198,29 +212,15 @@ def _judged(tests: dict, kpi_ids: Sequence[str], shown: set, lang: str) -> str |
             units.append(_UNITS[kpi_id][0 if fr else 1])
         groups[t["verdict"]].append(f"{_OF[kpi_id][0 if fr else 1]}" + (f" ({', '.join(detail)})" if detail else ""))
     parts = []
+    words = _JUDGED[lang]
     for verdict, items in groups.items():
         if not items:
             continue
-        many = len(items) > 1
-        names = _join(items, lang)
+        many = int(len(items) > 1)
         few = _join(sorted(set(units)), lang).replace(" et ", " ou ").replace(" and ", " or ") if units else ""
-        if fr:
-            lead = ("celles " if many else "celle ") if parts else ("les évolutions " if many else "l'évolution ")
-            if verdict == "noise":
-                tail = "restent dans le bruit" if many else "reste dans le bruit"
-            elif verdict == "significant":
-                tail = "sont significatives" if many else "est significative"
-            else:
-                tail = ("ne peuvent pas être jugées" if many else "ne peut pas être jugée") + \
-                    f" (moins de {MIN_DENOMINATOR} {few} sur l'une des périodes)"
-        else:
-            lead = ("those in " if many else "the one in ") if parts else ("the changes in " if many else "the change in ")
-            if verdict == "noise":
-                tail = "stay within the noise" if many else "stays within the noise"
-            elif verdict == "significant":
-                tail = "are significant" if many else "is significant"
-            else:
-                tail = f"cannot be judged (under {MIN_DENOMINATOR} {few} in one period)"
+        lead = words["after" if parts else "first"][many]
+        tail = words[verdict][many].format(n=MIN_DENOMINATOR, few=few)
+        names = _join(items, lang)
         parts.append(f"{lead}{names} {tail}")
     if not parts:
         return None

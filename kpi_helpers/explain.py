@@ -511,15 +511,14 @@ def format_table(card: dict, currency: str = "EUR") -> str:
     """The explanation as readable plain text (English)."""
     from .labels import (format_kpi, format_number, format_p_value, format_percent, format_points, format_signed_money,
                          format_signed_number)
+    from .scorecard import filters_line
 
     def money(v: Any) -> str:
         return format_signed_money(v, "en", currency, 2)
 
     p, c = card["period"], card["comparison"]
     lines = [f"{card['client']}  {p['start']} .. {p['end']} compared with {c['start']} .. {c['end']} ({c['compare']})"]
-    f = card["filters"]
-    if f.get("channel") or f.get("device"):
-        lines.append(f"filters: channel={f.get('channel') or 'all'}, device={f.get('device') or 'all'}")
+    lines += filters_line(card["filters"])
     rev = card["revenue"]
     lines.append("")
     if rev is None:

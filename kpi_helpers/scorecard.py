@@ -23,7 +23,8 @@ from .core import KPIS, Period, comparison_period, compute, nan_to_none, resolve
 from .errors import KpiInputError, Problem
 from .loading import Client, as_client
 
-__all__ = ["HEADLINE_KPIS", "BREAKDOWNS", "scorecard", "default_period", "report_period", "main", "format_table"]
+__all__ = ["HEADLINE_KPIS", "BREAKDOWNS", "scorecard", "default_period", "report_period", "main", "format_table",
+           "filters_line"]
 
 #: The spec's headline KPI ids, in the spec's order.
 HEADLINE_KPIS: tuple[str, ...] = (
@@ -194,12 +195,17 @@ def _fmt(kpi_id: str, value: Any, currency: str) -> str:
     return format_kpi(kpi_id, value, currency=currency, language="en")
 
 
+def filters_line(filters: dict) -> list[str]:
+    """``["filters: channel=email, device=all"]`` when a segment filter is set, else nothing."""
+    if filters.get("channel") or filters.get("device"):
+        return [f"filters: channel={filters.get('channel') or 'all'}, device={filters.get('device') or 'all'}"]
+    return []
+
+
 def format_table(card: dict, currency: str = "EUR") -> str:
     """The scorecard as a readable plain-text table."""
     lines = [f"{card['client']}  {card['period']['start']} .. {card['period']['end']} ({card['period']['timezone']})"]
-    f = card["filters"]
-    if f.get("channel") or f.get("device"):
-        lines.append(f"filters: channel={f.get('channel') or 'all'}, device={f.get('device') or 'all'}")
+    lines += filters_line(card["filters"])
     lines.append("")
     width = max(len(k) for k in card["kpis"])
     for k, v in card["kpis"].items():
