@@ -11,7 +11,8 @@ from typing import Any
 
 __all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "TEXT", "label", "kpi_label",
            "channel_label", "device_label", "format_number", "format_percent", "format_money", "format_kpi",
-           "format_signed_number", "format_signed_money", "format_points", "format_p_value", "MINUS", "LANGUAGES", "check_language", "currency_symbol", "THEME_TITLES", "REPORT_TEXT", "MONTH_NAMES"]
+           "format_signed_number", "format_signed_money", "format_points", "format_p_value", "MINUS",
+           "LANGUAGES", "check_language", "currency_symbol", "THEME_TITLES", "REPORT_TEXT", "MONTH_NAMES"]
 
 LANGUAGES = ("fr", "en")
 

@@ -434,9 +434,11 @@ def noise_example(ctx: Context, *, visitors: Sequence[int] = (2000, 50_000), rat
                   rise: float = 0.004) -> None:
     """The same rise of a conversion rate judged on few and on many visitors (a teaching example)."""
     from .commentary import noise_table
+    from .labels import format_points
 
-    _heading("Le même +0,4 pt, sur peu et sur beaucoup de visiteurs" if ctx.language == "fr"
-             else "The same +0.4 pt on few and on many visitors")
+    rise_text = format_points(rise, ctx.language)
+    _heading(f"Le même {rise_text}, sur peu et sur beaucoup de visiteurs" if ctx.language == "fr"
+             else f"The same {rise_text} on few and on many visitors")
     _table(noise_table(visitors=visitors, rate=rate, rise=rise, language=ctx.language))
 
 
