@@ -1,4 +1,4 @@
-"""The ``kpi`` command line (``python -m kpi_helpers``): validate, sample, import, kpis, report.
+"""The ``kpi`` command line (``python -m kpi_helpers``): validate, sample, import, kpis, explain, report.
 
 A user's mistake exits with status 2 and a clear message on stderr, never a traceback.
 """
@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "sample": (_lazy("sample"), "generate a synthetic client folder"),
     "import": (_lazy("importers"), "turn a public dataset export into a client folder"),
     "kpis": (_lazy("scorecard"), "compute the KPI scorecard of a client (JSON or table)"),
+    "explain": (_lazy("explain"), "explain the change from the comparison period: effects, contributions, significance"),
     "report": (_lazy("reports"), "run the notebooks for many clients and write HTML/PDF reports"),
 }
 

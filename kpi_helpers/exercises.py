@@ -61,6 +61,31 @@ def _segment(kpi_id: str, by: str, pick: str) -> Callable[[Any], float]:
     return get
 
 
+def _effect(factor: str) -> Callable[[Any], float]:
+    """The LMDI effect of one factor on the change of revenue (needs a comparison)."""
+    def get(ctx: Any) -> float:
+        from .explain import revenue_decomposition
+
+        if not ctx.compare:
+            return float("nan")
+        df = revenue_decomposition(ctx.client, compare=ctx.compare, **ctx.kw)
+        return float(df.set_index("factor").loc[factor, "effect"])
+
+    return get
+
+
+def _p_value(kpi_id: str) -> Callable[[Any], float]:
+    """The p-value of the test of a KPI's change (needs a comparison)."""
+    def get(ctx: Any) -> float:
+        from .explain import change_tests
+
+        if not ctx.compare:
+            return float("nan")
+        return float(change_tests(ctx.client, kpis=[kpi_id], compare=ctx.compare, **ctx.kw)["p_value"].iloc[0])
+
+    return get
+
+
 def _ex(id: str, q_fr: str, q_en: str, h_fr: str, h_en: str, answer, percent: bool = False, rel_tol: float = 0.02) -> Exercise:
     return Exercise(id, {"fr": q_fr, "en": q_en}, {"fr": h_fr, "en": h_en}, answer, percent, rel_tol)
 
@@ -73,6 +98,18 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         "How many orders per session (Universal Analytics' definition)?",
         "utilisez orders_per_session : commandes / visites.", "use orders_per_session: orders / sessions.",
         _value("orders_per_session"), percent=True),
+    _ex("overview-basket-effect",
+        "De combien d'euros l'évolution du panier moyen a-t-elle fait varier le chiffre d'affaires ?",
+        "By how much did the change of the average order value move revenue, in the client's currency?",
+        "la colonne « Effet sur le chiffre d'affaires » de la ligne Panier moyen (négatif s'il a baissé).",
+        "the 'Effect on revenue' column of the Average order value row (negative if it fell).",
+        _effect("average_order_value")),
+    _ex("overview-conversion-p-value",
+        "Quelle est la p-value de l'évolution du taux de conversion (visiteurs) ? Est-elle significative ?",
+        "What is the p-value of the change of the (visitor) conversion rate? Is it significant?",
+        "le tableau « Significatif ou bruit ? », colonne p ; significatif si p < 0,05.",
+        "the 'Significant or noise?' table, column p; significant when p < 0.05.",
+        _p_value("conversion_rate"), rel_tol=0.05),
     _ex("social-engagement", "Quel est le taux d'engagement (likes + commentaires) / impressions de la période ?",
         "What is the engagement rate (likes + comments) / impressions of the period?",
         "un rapport de sommes, pas une moyenne des taux par publication.", "a ratio of sums, not an average of per-post rates.",

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "TEXT", "label", "kpi_label",
            "channel_label", "device_label", "format_number", "format_percent", "format_money", "format_kpi",
+           "format_signed_number", "format_signed_money", "format_points", "format_p_value", "MINUS",
            "LANGUAGES", "check_language", "currency_symbol", "THEME_TITLES", "REPORT_TEXT", "MONTH_NAMES"]
 
 LANGUAGES = ("fr", "en")
@@ -271,3 +272,55 @@ def format_kpi(kpi_id: str, value: Any, *, language: str = "fr", currency: str =
     if unit == "visits":
         return format_number(value, language, 1)
     return format_number(value, language, 3)
+
+
+#: The minus sign of every signed change the kit writes (U+2212, as ``format_percent(signed=True)``).
+MINUS = "\u2212"
+
+
+def _half_up(value: float, decimals: int) -> float:
+    """Rounded as people round (2.5 -> 3, -2.5 -> -3), not to the even neighbour as ``round`` does."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def _sign(value: float) -> str:
+    return "+" if value > 0 else MINUS if value < 0 else ""
+
+
+def format_signed_number(value: Any, language: str = "fr", decimals: int = 0) -> str:
+    """A change of a count with its sign: ``-9`` -> ``"−9"``, ``1234`` -> ``"+1 234"`` (fr)."""
+    if _missing(value):
+        return "–"
+    rounded = _half_up(value, decimals)
+    return _sign(rounded) + format_number(abs(rounded), language, decimals)
+
+
+def format_signed_money(value: Any, language: str = "fr", currency: str = "EUR", decimals: int = 0) -> str:
+    """A change of money with its sign: ``1693.2`` -> ``"+1 693 €"`` (fr) or ``"+€1,693"`` (en);
+    ``-230`` -> ``"−230 €"``."""
+    if _missing(value):
+        return "–"
+    rounded = _half_up(value, decimals)
+    return _sign(rounded) + format_money(abs(rounded), language, currency, decimals)
+
+
+def format_points(value: Any, language: str = "fr", decimals: int = 1, signed: bool = True) -> str:
+    """A change of a 0-1 rate in percentage points: ``0.0044`` -> ``"+0,4 pt"`` (fr) or ``"+0.4 pts"``
+    (en); ``signed=False`` for a size without its sign (``"0,4 pt"``)."""
+    if _missing(value):
+        return "–"
+    rounded = _half_up(float(value) * 100, decimals)
+    unit = "pt" if check_language(language) == "fr" else ("pt" if abs(rounded) == 1 else "pts")
+    sign = _sign(rounded) if signed else ""
+    return f"{sign}{format_number(abs(rounded) if signed else rounded, language, decimals)}\u00a0{unit}"
+
+
+def format_p_value(value: Any, language: str = "fr") -> str:
+    """``p = 0,21`` (two decimals from 0.1, three below), ``p < 0,001``; null -> ``"–"``."""
+    if _missing(value):
+        return "–"
+    if value < 0.001:
+        return f"p < {format_number(0.001, language, 3)}"
+    return f"p = {format_number(value, language, 2 if value >= 0.0995 else 3)}"

@@ -23,7 +23,8 @@ from .core import KPIS, Period, comparison_period, compute, nan_to_none, resolve
 from .errors import KpiInputError, Problem
 from .loading import Client, as_client
 
-__all__ = ["HEADLINE_KPIS", "BREAKDOWNS", "scorecard", "default_period", "main", "format_table"]
+__all__ = ["HEADLINE_KPIS", "BREAKDOWNS", "scorecard", "default_period", "report_period", "main", "format_table",
+           "filters_line"]
 
 #: The spec's headline KPI ids, in the spec's order.
 HEADLINE_KPIS: tuple[str, ...] = (
@@ -67,6 +68,20 @@ def default_period(client: Client) -> Period:
     if month_end < first:
         return Period(first, last)
     return Period(month_start, month_end)
+
+
+def report_period(client: Client, *, start: Any = None, end: Any = None) -> Period:
+    """The period of a scorecard: :func:`default_period` without dates; with only one of them, the
+    other end is the first/last day of the data."""
+    if start is None and end is None:
+        return default_period(client)
+    period = resolve_period(start, end)
+    if period.start is None or period.end is None:
+        first, last = client.date_range(through=client.today())
+        period = Period(period.start or pd.Timestamp(first).date(), period.end or pd.Timestamp(last).date())
+        if period.start > period.end:
+            raise KpiInputError(Problem(f"start {period.start} is after the data's last day {period.end}", column="start"))
+    return period
 
 
 def _value(kpi_id: str, df: pd.DataFrame) -> Any:
@@ -144,15 +159,7 @@ def scorecard(data: Any, *, start: Any = None, end: Any = None, channel: str | N
         if not 0 <= margin_rate <= 1:
             raise KpiInputError(Problem(f"invalid margin rate {margin_rate!r}", column="--margin-rate",
                                         expected="a fraction between 0 and 1, such as 0.35"))
-    if start is None and end is None:
-        period = default_period(client)
-    else:
-        period = resolve_period(start, end)
-        if period.start is None or period.end is None:
-            first, last = client.date_range(through=client.today())
-            period = Period(period.start or pd.Timestamp(first).date(), period.end or pd.Timestamp(last).date())
-            if period.start > period.end:
-                raise KpiInputError(Problem(f"start {period.start} is after the data's last day {period.end}", column="start"))
+    period = report_period(client, start=start, end=end)
     filters = {"channel": channel, "device": device}
     margin = client.settings.margin_rate
     with path_to_purchase.shared_paths():
@@ -190,12 +197,17 @@ def _fmt(kpi_id: str, value: Any, currency: str) -> str:
     return format_kpi(kpi_id, value, currency=currency, language="en")
 
 
+def filters_line(filters: dict) -> list[str]:
+    """``["filters: channel=email, device=all"]`` when a segment filter is set, else nothing."""
+    if filters.get("channel") or filters.get("device"):
+        return [f"filters: channel={filters.get('channel') or 'all'}, device={filters.get('device') or 'all'}"]
+    return []
+
+
 def format_table(card: dict, currency: str = "EUR") -> str:
     """The scorecard as a readable plain-text table."""
     lines = [f"{card['client']}  {card['period']['start']} .. {card['period']['end']} ({card['period']['timezone']})"]
-    f = card["filters"]
-    if f.get("channel") or f.get("device"):
-        lines.append(f"filters: channel={f.get('channel') or 'all'}, device={f.get('device') or 'all'}")
+    lines += filters_line(card["filters"])
     lines.append("")
     width = max(len(k) for k in card["kpis"])
     for k, v in card["kpis"].items():

@@ -23,7 +23,7 @@ EXTRA_KPIS = ("orders_per_session", "search_to_purchase_rate", "engagement_rate_
               "cohort_retention", "abandonment_by_shipping_fee", "acquisition_by_channel",
               "product_page_bounce_by_page")
 GENERAL_TERMS = ("session", "visitor", "segment", "period", "comparison_period", "channel", "device", "bounce",
-                 "cohort", "attribution")
+                 "cohort", "attribution", "revenue_decomposition", "mix_effect", "significance")
 
 
 def _spec_rows() -> dict[str, str]:

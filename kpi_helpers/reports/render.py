@@ -75,6 +75,7 @@ section.theme > h2 { unicode-bidi: isolate; }
 figure.kpi-chart { margin: .6rem 0 1rem; break-inside: avoid; page-break-inside: avoid; }
 figure.kpi-chart img { display: block; max-width: 100%; height: auto; }
 p.kpi-read { background: var(--soft); border-left: 3px solid var(--accent); padding: .45rem .7rem; font-size: .9rem; }
+p.kpi-summary { border-left: 3px solid var(--accent); padding: .45rem .7rem; font-size: 1.02rem; }
 pre.kpi-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
 h3.kpi-heading { break-after: avoid; page-break-after: avoid; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--line); padding-top: .6rem; }
