@@ -393,20 +393,28 @@ def _head_bytes(path: Path, gz: bool, size: int = 1 << 18) -> bytes:
         return fh.read(size)
 
 
-def _sniff_csv(path: Path, gz: bool) -> tuple[str, str]:
-    """(encoding, separator) of a CSV file: UTF-8 (with or without BOM) or cp1252; ';' ',' or tab."""
-    head = _head_bytes(path, gz)
+def _sniff_encoding(head: bytes, size: int = 1 << 18) -> str:
+    """The encoding of a text file from its first ``size`` bytes ``head``: UTF-8 with BOM, UTF-16
+    with its byte-order mark (Excel's "Unicode text", Google Ads' "CSV Excel", Matomo's CSV),
+    UTF-8, else cp1252."""
     if head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        cut = head.rfind(b"\n")
-        sample = head if len(head) < (1 << 18) or cut < 0 else head[:cut]
-        try:
-            sample.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    text = head.decode(encoding if encoding != "utf-8" else "utf-8", errors="replace")
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    cut = head.rfind(b"\n")
+    sample = head if len(head) < size or cut < 0 else head[:cut]
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _sniff_csv(path: Path, gz: bool) -> tuple[str, str]:
+    """(encoding, separator) of a CSV file: UTF-8 (with or without BOM), UTF-16 or cp1252; ';' ',' or tab."""
+    head = _head_bytes(path, gz)
+    encoding = _sniff_encoding(head)
+    text = head.decode(encoding, errors="replace")
     first = text.splitlines()[0] if text else ""
     counts = {sep: _count_outside_quotes(first, sep) for sep in (";", ",", "\t")}
     separator = max(counts, key=lambda s: (counts[s], s == ","))
@@ -485,7 +493,7 @@ class _Reader:
         src.french = separator == ";"
         rel = f"_raw_{src.table}"
         path = src.path
-        if encoding == "cp1252":
+        if encoding in ("cp1252", "utf-16"):  # DuckDB reads UTF-8 only
             path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
         header = _csv_header(src.path, gz, encoding, separator)
         columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
@@ -498,7 +506,7 @@ class _Reader:
                 )
                 break
             except duckdb.Error as exc:
-                if attempt == 0 and encoding != "cp1252" and "unicode" in str(exc).lower():
+                if attempt == 0 and encoding not in ("cp1252", "utf-16") and "unicode" in str(exc).lower():
                     encoding = src.encoding = "cp1252"
                     path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
                     continue
