@@ -754,6 +754,15 @@ def _reference_warnings(duck: duckdb.DuckDBPyConnection, tables: set[str], sourc
 # Public entry points
 
 
+def _raw_export_problem(path: Path, label: str, folder: Path) -> Problem | None:
+    """A raw export of a tool (Shopify orders, a Google Ads report, a GA4 download...) dropped into
+    the folder: what it is and the ``kpi import`` command that converts it; None for other files."""
+    from .importers.exports import describe_raw_export  # the importers build on this module, not the reverse
+
+    found = describe_raw_export(path, into=folder)
+    return Problem(f"is {found[0]}, not a table of the data contract", file=label, expected=found[1]) if found else None
+
+
 def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[Problem]]:
     label_dir = str(folder)
     if not folder.exists():
@@ -765,6 +774,7 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
     found: dict[str, SourceFile] = {}
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    raw_exports: list[Problem] = []
     expected_names = [f"{t}.{e}" for t in TABLE_NAMES for e in EXTENSIONS]
     for path in sorted(folder.iterdir()):
         name = path.name
@@ -778,6 +788,10 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
                 match = (name[: -len(ext) - 1], ext)
                 break
         if match is None:
+            raw = _raw_export_problem(path, name, folder)
+            if raw is not None:
+                raw_exports.append(raw)
+                continue
             close = difflib.get_close_matches(name, expected_names, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             warnings.append(Problem(f"unknown file name, ignored{hint}", file=name,
@@ -793,7 +807,10 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
             errors.append(Problem("file is empty (0 bytes)", file=name, expected=f"the {table} table with a header row"))
             continue
         found[table] = SourceFile(table=table, label=name, path=path, fmt=ext)
-    if not found and not errors:
+    if found or errors:
+        warnings += raw_exports
+    else:
+        errors += raw_exports
         errors.append(Problem("no table file found in the client folder", file=label_dir,
                               expected=f"at least one of {', '.join(t + '.csv' for t in TABLE_NAMES)} "
                                        f"(or .csv.gz, .parquet, .xlsx)"))
@@ -854,6 +871,9 @@ def load_client(path: str | Path, **settings: Any) -> Client:
                 cols, problems = _build_table(duck, TABLES[table], src, rel, prefix, materialize=src.fmt != "parquet")
             except KpiInputError as exc:
                 problems, cols = exc.problems, frozenset()
+            if problems and src.fmt != "parquet":
+                raw = _raw_export_problem(src.path, src.label, folder)
+                problems = [raw] if raw is not None else problems
             errors += problems
             if not problems:
                 provided[table] = cols

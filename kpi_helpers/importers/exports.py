@@ -67,9 +67,10 @@ def describe_raw_export(path: Path | str, *, into: Path | str) -> tuple[str, str
     contract table; None otherwise. Used by ``kpi validate`` on a folder's files."""
     module = recognise(path)
     if module is not None:
-        return (f"a {module.TITLE} (raw export)",
-                f"the contract's tables: convert it with `kpi import {shlex.quote(str(path))} --into "
-                f"{shlex.quote(str(into))}`, then move the export out of the folder")
+        moved = Path(into).with_name(Path(into).name + "-exports") / Path(path).name
+        return (f"a raw {module.TITLE}",
+                f"the contract's tables: move the export out of the client folder (to {moved}, say) and convert "
+                f"it with `kpi import {shlex.quote(str(moved))} --into {shlex.quote(str(into))}`")
     if _ga4_download(path):
         return ("a Google Analytics 4 report downloaded from the interface (aggregated: no row per visit)",
                 "one row per visit (sessions): the kit cannot use aggregated reports; export sessions from GA4's "
