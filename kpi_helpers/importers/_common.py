@@ -30,6 +30,7 @@ import datetime as dt
 import io
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -265,6 +266,14 @@ def _split(text: str, separator: str, limit: int) -> list[list[str]]:
     return rows
 
 
+def _consistency(rows: list[list[str]]) -> tuple[int, int]:
+    """How well a separator splits the first rows: (rows sharing the most common number of fields
+    above 1, that number). Title lines have one field whatever the separator; a decimal comma in a
+    ';' file adds fields to some rows only."""
+    counts = Counter(len(r) for r in rows if len(r) > 1)
+    return max(((n, width) for width, n in counts.items()), default=(0, 0))
+
+
 @lru_cache(maxsize=32)
 def _peek(path: str, size: int, mtime: int) -> _Peek:
     if size == 0:
@@ -282,8 +291,7 @@ def _peek(path: str, size: int, mtime: int) -> _Peek:
         text = text[: text.rfind("\n") + 1]
     if "\x00" in text:
         return _Peek("unreadable", encoding, None, ())
-    best = max((",", ";", "\t"), key=lambda sep: (max((len(r) for r in _split(text, sep, 40)), default=0),
-                                                   sep == ","))
+    best = max((",", ";", "\t"), key=lambda sep: (_consistency(_split(text, sep, 40)), sep == ","))
     rows = tuple(tuple(r) for r in _split(text, best, 40) if r)
     return _Peek("csv", encoding, best, rows)
 
