@@ -490,7 +490,8 @@ class _Reader:
         gz = src.fmt == "csv.gz"
         encoding, separator = _sniff_csv(src.path, gz)
         src.encoding, src.separator = encoding, separator
-        src.french = separator == ";"
+        # a ';' file, or Excel's "Unicode text" (UTF-16, tabs), is a spreadsheet's export: decimal comma allowed
+        src.french = separator == ";" or (encoding == "utf-16" and separator == "\t")
         rel = f"_raw_{src.table}"
         path = src.path
         if encoding in ("cp1252", "utf-16"):  # DuckDB reads UTF-8 only
