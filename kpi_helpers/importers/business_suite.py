@@ -73,7 +73,7 @@ LIFETIME = {"lifetime", "total", "à vie", ""}
 #: Post type (lower-cased, without the ``IG`` prefix) -> contract format.
 FORMATS = {
     "reel": "reel", "reels": "reel", "image": "image", "photo": "image", "photos": "image",
-    "carousel": "carousel", "carrousel": "carousel", "album": "carousel", "story": "story", "stories": "story",
+    "carousel": "carousel", "carrousel": "carousel", "album": "carousel", "albums": "carousel", "story": "story", "stories": "story",
     "video": "video", "videos": "video", "vidéo": "video", "vidéos": "video", "live": "video",
     "link": "link", "links": "link", "lien": "link", "liens": "link", "text": "status", "texte": "status",
     "status": "status", "statut": "status",

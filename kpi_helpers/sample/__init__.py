@@ -95,7 +95,7 @@ from .profiles import CHANNELS, PROFILE_KEYS, PROFILES, _TABLE_ORDER
 from .site import _Site
 from .writers import FORMATS, _Formatter, _Sink, _TableWriter, _client_yml
 
-__all__ = ["PROFILES", "PROFILE_KEYS", "FORMATS", "CHANNELS", "generate_client", "main"]
+__all__ = ["PROFILES", "PROFILE_KEYS", "FORMATS", "CHANNELS", "generate_client", "generate_exports", "main"]
 
 # ----------------------------------------------------------------------------------------------
 # Public API
@@ -178,8 +178,15 @@ def generate_client(out_dir: str | os.PathLike, *, profile: str = "fashion", ses
     return {t: counts[t] for t in _TABLE_ORDER if t in counts}
 
 
+def generate_exports(out_dir: str | os.PathLike, **kwargs) -> dict[str, int]:
+    """The sample client written as the raw exports of the agency's tools (see :mod:`.exports`)."""
+    from .exports import generate_exports as write
+
+    return write(out_dir, **kwargs)
+
+
 def main(argv: list[str]) -> int:
-    """``kpi sample OUT_DIR [--profile P] [--sessions N] [--seed S] [--format F]``."""
+    """``kpi sample OUT_DIR [--profile P] [--sessions N] [--seed S] [--format F | --as-exports]``."""
     parser = argparse.ArgumentParser(
         prog="kpi sample",
         description="Generate a synthetic client folder (see data/sample/README.md for the committed ones).")
@@ -190,12 +197,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: the profile's)")
     parser.add_argument("--format", dest="fmt", default=None, choices=list(FORMATS),
                         help="file format of the tables (default: the profile's)")
+    parser.add_argument("--as-exports", action="store_true",
+                        help="write the client as the raw exports of its tools (Shopify or PrestaShop orders, "
+                             "Google Ads and Meta Ads reports, Business Suite posts), to try kpi import")
     args = parser.parse_args(argv)
     out = Path(args.out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         print(f"error: {out} is not an empty folder; choose a new or empty output folder", file=sys.stderr)
         return 2
+    if args.as_exports and args.fmt:
+        print("error: --format and --as-exports exclude each other (exports have their tools' formats)",
+              file=sys.stderr)
+        return 2
     try:
+        if args.as_exports:
+            files = generate_exports(out, profile=args.profile, sessions=args.sessions, seed=args.seed)
+            print(f"{out}: profile {args.profile} as raw exports: "
+                  + ", ".join(f"{name} ({n:,} rows)" for name, n in files.items()))
+            print(f"import them with: kpi import {out} --into CLIENT_DIR")
+            return 0
         counts = generate_client(out, profile=args.profile, sessions=args.sessions, seed=args.seed, fmt=args.fmt)
     except (ValueError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
