@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..contract import TABLES
@@ -194,7 +195,6 @@ Real public data, not written by this team. Converted to the kit's client-folder
     (out_dir / "PROVENANCE.md").write_text(text, encoding="utf-8")
 
 
-
 # ----------------------------------------------------------------------------------------------
 # Raw exports as the tools write them
 
@@ -323,9 +323,9 @@ def find_header(rows: Sequence[Sequence[str]], spec: dict[str, Col], required: S
 
 
 def fail(path: Path | str, message: str, *, line: int | None = None, column: str | None = None,
-         value: object = None, expected: str | None = None, prefix: str = "line") -> None:
+         value: object = None, expected: str | None = None) -> None:
     """Raise a KpiInputError naming the file (and the line, column and value when known)."""
-    examples = ((f"{prefix} {line}", value),) if line is not None else ()
+    examples = ((f"line {line}", value),) if line is not None else ()
     raise KpiInputError(Problem(message, file=str(path), column=column, examples=examples, expected=expected))
 
 
@@ -402,7 +402,10 @@ class Export:
         else:
             clean = clean.str.replace(",", "", regex=False)
         blank = (raw == "") | (raw == "--")
-        out = pd.to_numeric(clean.where(~blank, None).astype("object"), errors="coerce").astype(float)
+        try:  # Arrow's cast reads a million values in milliseconds; pandas finds the bad ones if any
+            out = pc.cast(pa.array(clean.where(~blank, None)), pa.float64()).to_pandas().set_axis(raw.index)
+        except pa.ArrowInvalid:
+            out = pd.to_numeric(clean.where(~blank, None).astype("object"), errors="coerce").astype(float)
         sample = "3 407,39" if decimal == "," else "3,407.39"
         self.bad(key, ~blank & out.isna(), "cannot be read as a number", f"a number such as {sample}")
         if required:
@@ -416,14 +419,10 @@ class Export:
         """The column as tz-aware timestamps: the first of ``formats`` that reads each value;
         values without an offset are wall-clock times in ``timezone`` (in the autumn hour that
         occurs twice, the first one; in the spring gap, one hour later)."""
-        raw = self.text(key)
+        raw = pa.array(self.text(key))
         aware = any("%z" in f for f in formats)
-        out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]" if aware else "datetime64[ns]")
-        for fmt in formats:
-            todo = out.isna() & (raw != "")
-            if not todo.any():
-                break
-            out[todo] = pd.to_datetime(raw[todo].astype("object"), format=fmt, errors="coerce", utc=aware)
+        parsed = [pc.strptime(raw, format=f, unit="s", error_is_null=True) for f in formats]
+        out = pd.Series(pc.coalesce(*parsed).to_pandas(), index=self.data.index)
         self.bad(key, out.isna(), "cannot be read as a date and time", expected)
         if not aware:
             out = out.dt.tz_localize(timezone, ambiguous=np.ones(len(out), bool), nonexistent="shift_forward")
@@ -526,14 +525,15 @@ def _read_csv(path: Path, peek: _Peek, index: int, header: list[str], columns: d
     wanted = {k: names[header.index(h)] for k, h in columns.items()}
     keep = list(dict.fromkeys([*wanted.values(), names[-1]]))  # the last column too: a cut line shows there
     encoding = "utf-8" if peek.encoding == "utf-8-sig" else peek.encoding
-    try:
-        table = pacsv.read_csv(
+    try:  # streamed block by block: only the kept columns of the whole file are held at once
+        table = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=encoding, skip_rows=index + 1, column_names=names,
-                                           block_size=1 << 24),
+                                           block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=peek.separator, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in keep}, include_columns=keep,
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        ).read_all()
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         ragged = _first_ragged(path, peek.encoding, peek.separator, index, len(header))
         if ragged is not None:
@@ -573,7 +573,7 @@ class Parsed:
 
 def currency_of(path: Path, values: pd.Series, *, what: str) -> str | None:
     """The one currency code of a column (None when the column is empty); several is an error."""
-    codes = sorted(set(values[values != ""].str.upper()))
+    codes = sorted({str(v).upper() for v in pd.unique(values[values != ""])})
     if len(codes) > 1:
         fail(path, f"{what} mixes currencies ({', '.join(codes)})", expected="one currency per client folder")
     return codes[0] if codes else None
@@ -581,6 +581,5 @@ def currency_of(path: Path, values: pd.Series, *, what: str) -> str | None:
 
 def ids(values: pd.Series, prefix: str, fallback: pd.Series) -> pd.Series:
     """``prefix:value`` identifiers to hash, ``fallback`` (already prefixed) where a value is blank."""
-    values = values.astype("object")
-    return (prefix + ":" + values).where(values != "", fallback.astype("object"))
+    return (prefix + ":" + values).where(values != "", fallback)
 

@@ -19,8 +19,9 @@ states, else its first to last date) or whose id it holds again (order, post), a
 other source's rows alone: importing the same export twice gives the same folder, a newer export
 over the same dates replaces the older one's rows, and exports of successive months add up.
 
-*Pseudonyms.* A ``customer_id`` is ``c`` + the first 16 hex digits of HMAC-SHA256(key, identifier)
-(an e-mail, a phone, a customer name, or the order itself): the same buyer gets the same id in
+*Pseudonyms.* A ``customer_id`` is ``c`` + 16 hex digits of BLAKE2b keyed with the folder's key (a
+message authentication code) over the identifier (an e-mail, a phone, a customer name, or the order
+itself): the same buyer gets the same id in
 every import into the folder, and nobody without the key can test an e-mail against the ids. The
 key is made at the first import (32 random bytes), kept in ``.kpi-import/key`` (read and write for
 the owner only) and never shown. E-mails, names, addresses and phones are never written.
@@ -34,13 +35,12 @@ write (or that was edited by hand since) is never replaced: the import stops and
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -63,7 +63,7 @@ ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": (
 
 
 class Pseudonymiser:
-    """Identifiers -> customer ids: ``c`` + 16 hex digits of HMAC-SHA256 with the folder's key."""
+    """Identifiers -> customer ids: ``c`` + 16 hex digits of keyed BLAKE2b with the folder's key."""
 
     def __init__(self, key: bytes):
         self._key = key
@@ -72,8 +72,8 @@ class Pseudonymiser:
         return "Pseudonymiser(key hidden)"
 
     def __call__(self, values: pd.Series) -> pd.Series:
-        codes, uniques = pd.factorize(pd.Series(values).astype("object"))
-        hashed = np.array(["c" + hmac.new(self._key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        codes, uniques = pd.factorize(pd.Series(values))
+        hashed = np.array(["c" + hashlib.blake2b(str(u).encode("utf-8"), key=self._key, digest_size=8).hexdigest()
                            for u in uniques], dtype=object)
         return pd.Series(hashed[codes], index=pd.Series(values).index)
 
@@ -102,6 +102,26 @@ def _local_dates(frame: pd.DataFrame, table: str, tz: str) -> pd.Series:
     if table == "ad_spend":
         return pd.to_datetime(col).dt.date
     return pd.to_datetime(col, utc=True).dt.tz_convert(tz).dt.date
+
+
+def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
+    """One dtype per contract type, whichever importer made the frame and whether it was just read
+    or read back from a part: parts and tables are then written the same way every time."""
+    out = {}
+    for col in TABLES[table].columns:
+        if col.name not in frame:
+            continue
+        values = frame[col.name]
+        if col.type == "timestamp":
+            out[col.name] = pd.to_datetime(values, utc=True).dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
+        elif col.type == "float":
+            out[col.name] = values.astype("float64")
+        elif col.type == "int":
+            out[col.name] = values.astype("Int64")
+        else:  # id, str, date (ISO text): Python strings, None when missing
+            values = values.astype("object")
+            out[col.name] = values.astype(str).where(values.notna(), None).astype("object")
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _fresh(path: Path) -> Path:
@@ -185,9 +205,11 @@ class FolderUpdate:
             reports = self._write(stage, entries, settings, write_settings=write_settings, currency=currency)
             try:
                 load_client(stage)
-            except KpiInputError as exc:
-                raise KpiInputError(exc.problems, header="the imported tables would not follow the data contract "
-                                                         f"(nothing was changed in {self.folder})") from None
+            except KpiInputError as exc:  # named as the client folder, not as its staged copy
+                problems = [replace(p, file=(p.file or "").replace(str(stage), str(self.folder)) or None)
+                            for p in exc.problems]
+                raise KpiInputError(problems, header=f"{self.folder} would not follow the data contract after "
+                                                     "this import, so nothing was changed in it") from None
             self._swap(stage)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
@@ -219,10 +241,10 @@ class FolderUpdate:
     def _merge(self, state: Path, e: Entry, tz: str) -> dict:
         p = e.parsed
         part = state / "parts" / f"{p.table}.{e.source}.parquet"
-        new = p.frame.reset_index(drop=True)
-        old = pd.read_parquet(part) if part.is_file() else new.iloc[:0]
+        new = _canonical(p.frame.reset_index(drop=True), p.table, tz)
+        old = _canonical(pd.read_parquet(part), p.table, tz) if part.is_file() else new.iloc[:0]
         dates = _local_dates(new, p.table, tz)
-        lo, hi = p.period or (min(dates), max(dates))
+        lo, hi = p.period or (min(dates), max(dates))  # a file without rows always states its period
         keys = ROW_KEYS[p.table]
         old_dates = _local_dates(old, p.table, tz)
         again = pd.MultiIndex.from_frame(old[list(keys)].astype(str)).isin(
@@ -263,12 +285,12 @@ class FolderUpdate:
                     file=str(self.folder), column=keys[0],
                     expected="each id from one source: import a second shop or account into its own client folder"))
         time_col = TABLES[table].time_column
-        if table != "ad_spend":
-            frame[time_col] = pd.to_datetime(frame[time_col], utc=True).dt.tz_convert(tz)
-        frame = frame.sort_values([time_col, *keys], kind="stable").reset_index(drop=True)
-        frame = frame[[c for c in TABLES[table].names if c in frame.columns]]
+        frame = _canonical(frame, table, tz).sort_values([time_col, *keys], kind="stable").reset_index(drop=True)
         for ext in EXTENSIONS:
             _fresh(stage / f"{table}.{ext}")
+        if frame.empty:  # every source of the table imported periods without rows: no table (it is optional)
+            self.log["tables"].pop(table, None)
+            return
         write_table(frame, stage, table)
         written = next(stage / f"{table}.{ext}" for ext in EXTENSIONS if (stage / f"{table}.{ext}").is_file())
         self.log["tables"][table] = {"file": written.name, "sha256": sha256_of(written)}

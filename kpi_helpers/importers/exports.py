@@ -139,6 +139,10 @@ def import_exports(paths: list[Path | str] | Path | str, into: Path | str, *, so
     currency = settings.currency if has_settings else None
     for e in entries:
         e.source = source or e.parsed.source
+        if e.parsed.frame.empty and e.parsed.period is None:
+            raise KpiInputError(Problem(f"no {e.parsed.table} row to import: the file holds only "
+                                        + ", ".join(e.parsed.dropped or {"rows that are left out": 0}),
+                                        file=str(e.path), expected=f"a {e.parsed.title} with at least one row"))
         if e.parsed.currency and currency and e.parsed.currency != currency:
             raise KpiInputError(Problem(
                 f"amounts are in {e.parsed.currency} but the client folder's currency is {currency}",

@@ -79,46 +79,35 @@ def read(path: Path | str, ctx: ImportContext) -> Parsed:
     x = read_export(path, COLUMNS, required=REQUIRED, what=TITLE)
     name = x.text("name")
     x.bad("name", name == "", "are empty", "the order number (Name) on every row")
-    first = ~name.duplicated()
-    status_raw = x.text("financial_status").str.lower()
-    x.bad("financial_status", first & (status_raw == ""),
-          "are empty on an order's first row", "the order's Financial Status on its first row")
     qty = x.numbers("quantity", decimal=".", min=0, required=True)
     codes, uniques = pd.factorize(name)
     items = np.bincount(codes, weights=qty.to_numpy(), minlength=len(uniques))
-    rows = np.flatnonzero(first.to_numpy())
-    at = x.datetimes("created_at", [TIMESTAMP], expected="Shopify's timestamp, e.g. 2025-03-31 20:31:10 +0200")
-    total = x.numbers("total", decimal=".", min=0)
-    x.bad("total", first & total.isna(), "are empty on an order's first row", "the order's Total")
-    shipping = x.numbers("shipping", decimal=".", min=0)
-    taxes = x.numbers("taxes", decimal=".", min=0)
-    refunded = x.numbers("refunded", decimal=".", min=0, none=0.0)
-    cancelled = x.text("cancelled_at") != ""
-
-    status = status_raw.astype("object").where(~cancelled, "cancelled").replace({"voided": "cancelled"})
+    o = x.keep(~name.duplicated())  # each order's first row: its order-level fields, in file order
+    status = o.text("financial_status").str.lower().astype("object")
+    o.bad("financial_status", status == "", "are empty on an order's first row",
+          "the order's Financial Status on its first row")
+    at = o.datetimes("created_at", [TIMESTAMP], expected="Shopify's timestamp, e.g. 2025-03-31 20:31:10 +0200")
+    total = o.numbers("total", decimal=".", min=0, required=True)
+    refunded = o.numbers("refunded", decimal=".", min=0, none=0.0)
+    status = status.where(o.text("cancelled_at") == "", "cancelled").replace({"voided": "cancelled"})
     excluded = status.isin(["cancelled", "refunded"])
     net = total - refunded.where(~excluded, 0.0)
-    over = first & (net < 0)
-    net = net.clip(lower=0)
-
-    email = x.text("email").str.lower()
-    phone = x.text("phone").where(x.text("phone") != "", x.text("billing_phone")).str.replace(r"\D", "", regex=True)
-    who = ids(email, "email", ids(phone, "phone", "order:" + name.astype("object")))
-    def pick(series: pd.Series) -> np.ndarray:
-        return series.iloc[rows].to_numpy()
-
+    over = net < 0
+    email = o.text("email").str.lower()
+    phone = o.text("phone").where(o.text("phone") != "", o.text("billing_phone")).str.replace(r"\D", "", regex=True)
+    who = ids(email, "email", ids(phone, "phone", "order:" + o.text("name")))
     orders = pd.DataFrame({
-        "order_id": pick(name.astype("object")),
-        "customer_id": ctx.pseudonymise(pd.Series(pick(who))).to_numpy(),
-        "ordered_at": at.iloc[rows].dt.tz_convert(ctx.timezone).reset_index(drop=True),
-        "revenue": pick(net.round(2)),
-        "shipping": pick(shipping),
-        "tax": pick(taxes),
-        "status": pick(status),
+        "order_id": o.text("name").astype("object"),
+        "customer_id": ctx.pseudonymise(who),
+        "ordered_at": at.dt.tz_convert(ctx.timezone),
+        "revenue": net.clip(lower=0).round(2),
+        "shipping": o.numbers("shipping", decimal=".", min=0),
+        "tax": o.numbers("taxes", decimal=".", min=0),
+        "status": status,
         "items": pd.array(np.rint(items).astype(np.int64), dtype="Int64"),
     })
 
-    partial = first & (status == "partially_refunded")
+    partial = status == "partially_refunded"
     counts = orders["status"].value_counts()
     notes = [
         f"{len(x.data):,} line-item rows grouped into {len(orders):,} orders by Name.",
@@ -128,7 +117,7 @@ def read(path: Path | str, ctx: ImportContext) -> Parsed:
         "status: Cancelled at or voided -> cancelled, refunded -> refunded (both left out of every KPI); "
         "other Financial Status values kept as written and counted: "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ".",
-        f"customer_id = keyed hash of the e-mail; {int((first & (email == '')).sum()):,} order(s) without "
+        f"customer_id = keyed hash of the e-mail; {int((email == '').sum()):,} order(s) without "
         "e-mail hashed on their phone or, without one, on their own number.",
         "Not read: names, addresses, notes, employee (personal data); the e-mail and phone are read only "
         "to be hashed.",
@@ -136,5 +125,5 @@ def read(path: Path | str, ctx: ImportContext) -> Parsed:
     if over.any():
         notes.append(f"{int(over.sum()):,} order(s) with a Refunded Amount above their Total written with revenue 0.")
     return Parsed(NAME, TITLE, NAME, TABLE, orders, rows_read=len(x.data), language="en",
-                  currency=currency_of(x.path, x.text("currency")[first], what="the Currency column"),
+                  currency=currency_of(x.path, o.text("currency"), what="the Currency column"),
                   notes=notes)

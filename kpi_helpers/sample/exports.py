@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .profiles import PROFILES
 
@@ -97,13 +99,37 @@ def _french(x, decimals: int = 2) -> list[str]:
     return [f"{v:,.{decimals}f}".replace(",", NNBSP).replace(".", ",") for v in x]
 
 
-def write_shopify_orders(orders: pd.DataFrame, path: Path, *, timezone: str) -> int:
+def _shop_time(ts: pd.Series, timezone: str) -> np.ndarray:
+    """Instants as Shopify writes them: local time and offset, ``2025-03-31 20:31:10 +0200``."""
+    utc = pd.to_datetime(ts, utc=True)
+    wall = utc.dt.tz_convert(timezone).dt.tz_localize(None)
+    text = pc.strftime(pa.array(wall.to_numpy().astype("datetime64[s]")), format="%Y-%m-%d %H:%M:%S")
+    minutes = ((wall - utc.dt.tz_localize(None)).dt.total_seconds() // 60).astype(int).to_numpy()
+    labels = {m: f" {'+' if m >= 0 else '-'}{abs(m) // 60:02d}{abs(m) % 60:02d}" for m in np.unique(minutes)}
+    return np.char.add(np.asarray(text.to_pylist(), dtype=object).astype(str),
+                       np.array([labels[m] for m in minutes], dtype=str)).astype(object)
+
+
+def write_shopify_orders(orders: pd.DataFrame, path: Path, *, timezone: str, chunk: int = 100_000) -> int:
     """Write contract ``orders`` as Shopify's orders export (one row per line item); returns lines.
 
     Items are split into one to three line items whose prices add up to the order's subtotal to
     the cent (the last line has quantity 1); order-level fields are on each order's first line.
+    Written ``chunk`` orders at a time (a million lines in bounded memory).
     """
-    o = orders.reset_index(drop=True)
+    lines = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(SHOPIFY_COLUMNS)
+        for start in range(0, len(orders), chunk):
+            cols = _shopify_lines(orders.iloc[start:start + chunk].reset_index(drop=True), timezone)
+            writer.writerows(zip(*(cols[c] for c in SHOPIFY_COLUMNS)))
+            lines += len(cols["Name"])
+    return lines
+
+
+def _shopify_lines(o: pd.DataFrame, timezone: str) -> dict[str, np.ndarray]:
+    """The export's columns for the orders ``o``: one entry per line item."""
     items = o["items"].fillna(1).astype(int).clip(lower=1).to_numpy()
     h = o["order_id"].map(lambda s: int(hashlib.sha256(str(s).encode()).hexdigest()[:6], 16)).to_numpy()
     k = np.where(items == 1, 1, np.minimum(items, 2 + h % 2))
@@ -117,8 +143,7 @@ def write_shopify_orders(orders: pd.DataFrame, path: Path, *, timezone: str) -> 
     unit = (subtotal[row] * 6 // 10) // others // np.maximum(qty, 1)  # cents; 60 % of the subtotal at most
     before = pd.Series(np.where(last, 0, unit * qty)).groupby(row).transform("sum").to_numpy()
     unit = np.where(last, subtotal[row] - before, unit)  # the last line (quantity 1) takes the rest, to the cent
-    at = pd.to_datetime(o["ordered_at"], utc=True).dt.tz_convert(timezone)
-    created = at.dt.strftime("%Y-%m-%d %H:%M:%S %z").to_numpy()
+    created = _shop_time(o["ordered_at"], timezone)
     status = o["status"].to_numpy()
     financial = np.select([status == "cancelled", status == "refunded"], ["voided", "refunded"], "paid")
     who = _people(o["customer_id"])
@@ -139,8 +164,8 @@ def write_shopify_orders(orders: pd.DataFrame, path: Path, *, timezone: str) -> 
         "Currency": np.full(len(o), "EUR"), "Subtotal": _money(subtotal / 100), "Shipping": _money(o["shipping"]),
         "Taxes": _money(o["tax"]), "Total": _money(o["revenue"]), "Discount Amount": np.full(len(o), "0.00"),
         "Shipping Method": np.full(len(o), "Colissimo"),
-        "Cancelled at": np.where(status == "cancelled", (at + pd.Timedelta(hours=2)).dt.strftime(
-            "%Y-%m-%d %H:%M:%S %z"), ""),
+        "Cancelled at": np.where(status == "cancelled",
+                                 _shop_time(pd.to_datetime(o["ordered_at"]) + pd.Timedelta(hours=2), timezone), ""),
         "Refunded Amount": np.where(status == "refunded", _money(o["revenue"]), "0.00"),
         "Payment Method": np.full(len(o), "Shopify Payments"), "Id": (5_874_000_000 + np.arange(len(o))).astype(str),
         "Source": np.full(len(o), "web"), "Tax 1 Name": np.full(len(o), "TVA 20%"), "Tax 1 Value": _money(o["tax"]),
@@ -152,9 +177,7 @@ def write_shopify_orders(orders: pd.DataFrame, path: Path, *, timezone: str) -> 
     }
     for c, v in order_level.items():
         cols[c][f] = np.asarray(v, dtype=object)
-    frame = pd.DataFrame(cols, columns=list(SHOPIFY_COLUMNS))
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return len(frame)
+    return cols
 
 
 def _write_prestashop(orders: pd.DataFrame, path: Path, *, timezone: str) -> int:
