@@ -63,6 +63,7 @@ __all__ = [
     "norm_label",
     "peek_rows",
     "find_header",
+    "header_first",
     "read_export",
     "fail",
     "currency_of",
@@ -322,6 +323,12 @@ def find_header(rows: Sequence[Sequence[str]], spec: dict[str, Col], required: S
     return None
 
 
+def header_first(path: Path | str, spec: dict[str, Col], required: Sequence[str]) -> bool:
+    """Whether the file's first row is a header with every ``required`` column of ``spec`` (the
+    exports without title lines: a shop's orders, Business Suite posts)."""
+    return find_header(peek_rows(path), spec, required, within=1) == 0
+
+
 def fail(path: Path | str, message: str, *, line: int | None = None, column: str | None = None,
          value: object = None, expected: str | None = None) -> None:
     """Raise a KpiInputError naming the file (and the line, column and value when known)."""
@@ -429,38 +436,36 @@ class Export:
         return out
 
 
-def _record_lines(path: Path, encoding: str | None, separator: str | None, record: int) -> int:
-    """The line on which CSV record ``record`` (0-based, blank lines not counted) starts."""
+def _records(path: Path, encoding: str | None, separator: str | None):
+    """(first line, fields) of each CSV record of the file, blank lines left out; stops quietly at a
+    quote that never closes (the reader's own error is then the message)."""
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=separator or ",")
-        n, start = 0, 1
+        start = 1
         try:
             for row in reader:
                 if row:
-                    if n == record:
-                        return start
-                    n += 1
+                    yield start, row
                 start = reader.line_num + 1
         except csv.Error:
-            pass
-    return start
+            yield start, []
+
+
+def _record_lines(path: Path, encoding: str | None, separator: str | None, record: int) -> int:
+    """The line on which CSV record ``record`` (0-based, blank lines not counted) starts."""
+    line = 1
+    for n, (line, _) in enumerate(_records(path, encoding, separator)):
+        if n == record:
+            break
+    return line
 
 
 def _first_ragged(path: Path, encoding: str | None, separator: str | None, header_index: int,
                   width: int) -> tuple[int, int] | None:
     """(line, fields) of the first data record whose number of fields is not ``width``."""
-    with open(path, encoding=encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=separator or ",")
-        n, start = 0, 1
-        try:
-            for row in reader:
-                if row:
-                    if n > header_index and len(row) != width:
-                        return start, len(row)
-                    n += 1
-                start = reader.line_num + 1
-        except csv.Error:
-            return start, 0
+    for n, (line, row) in enumerate(_records(path, encoding, separator)):
+        if n > header_index and len(row) != width:
+            return line, len(row)
     return None
 
 

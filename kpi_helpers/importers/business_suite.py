@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, fail, find_header, norm_label, peek_rows, read_export
+from ._common import Col, ImportContext, Parsed, fail, header_first, norm_label, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "FORMATS", "detect", "read"]
 
@@ -82,7 +82,7 @@ FORMATS = {
 
 def detect(path: Path | str) -> bool:
     """Whether ``path`` is a Business Suite posts export (Post ID, Publish time, Permalink, Post type)."""
-    return find_header(peek_rows(path), COLUMNS, REQUIRED, within=1) == 0
+    return header_first(path, COLUMNS, REQUIRED)
 
 
 def _day_first(text: pd.Series, language: str, x) -> bool:

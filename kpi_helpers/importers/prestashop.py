@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, currency_of, find_header, ids, norm_label, peek_rows, read_export
+from ._common import Col, ImportContext, Parsed, currency_of, header_first, ids, norm_label, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "STATUS_RULES", "detect", "read", "status_of"]
 
@@ -83,7 +83,7 @@ def status_of(label: str) -> str | None:
 
 def detect(path: Path | str) -> bool:
     """Whether ``path`` is a PrestaShop orders export (its header row first)."""
-    return find_header(peek_rows(path), COLUMNS, REQUIRED, within=1) == 0
+    return header_first(path, COLUMNS, REQUIRED)
 
 
 def read(path: Path | str, ctx: ImportContext) -> Parsed:

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, currency_of, find_header, ids, peek_rows, read_export
+from ._common import Col, ImportContext, Parsed, currency_of, header_first, ids, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read"]
 
@@ -71,7 +71,7 @@ TIMESTAMP = "%Y-%m-%d %H:%M:%S %z"
 
 def detect(path: Path | str) -> bool:
     """Whether ``path`` is a Shopify orders export (its first line holds Shopify's order headers)."""
-    return find_header(peek_rows(path), COLUMNS, REQUIRED, within=1) == 0
+    return header_first(path, COLUMNS, REQUIRED)
 
 
 def read(path: Path | str, ctx: ImportContext) -> Parsed:

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, find_header, ids, norm_label, peek_rows, read_export
+from ._common import Col, ImportContext, Parsed, header_first, ids, norm_label, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read"]
 
@@ -67,7 +67,7 @@ EXCLUDED = {"cancelled": "cancelled", "refunded": "refunded", "failed": "cancell
 
 def detect(path: Path | str) -> bool:
     """Whether ``path`` is a WooCommerce Analytics orders report (its header row first)."""
-    return find_header(peek_rows(path), COLUMNS, REQUIRED, within=1) == 0
+    return header_first(path, COLUMNS, REQUIRED)
 
 
 def read(path: Path | str, ctx: ImportContext) -> Parsed:
