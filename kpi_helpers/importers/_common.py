@@ -68,6 +68,7 @@ __all__ = [
     "fail",
     "currency_of",
     "ids",
+    "spend_by_day",
 ]
 
 #: Tables with at least this many rows are written as parquet, smaller ones as CSV.
@@ -574,6 +575,26 @@ class Parsed:
     currency: str | None = None
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows of the file not written
     notes: list[str] = field(default_factory=list)  # every mapping choice, for the provenance
+
+
+def spend_by_day(frame: pd.DataFrame, channel: Callable[[str], str], *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """ad_spend rows from an ad report's rows (``date``, ``campaign``, ``spend``, ``clicks``,
+    ``impressions`` and the keys ``by``): rows of the same day, campaign and keys (device or
+    placement segments) added up; clicks and impressions stay unknown only where every row is;
+    ``channel(first key of by, or "")`` names the channel of each group."""
+    keys = ["date", "campaign", *by]
+    g = frame.groupby(keys, sort=True)
+    s = g.agg(spend=("spend", "sum"), clicks=("clicks", lambda v: v.sum(min_count=1)),
+              impressions=("impressions", lambda v: v.sum(min_count=1))).reset_index()
+    kinds = s[by[0]] if by else pd.Series("", index=s.index)
+    return pd.DataFrame({
+        "date": s["date"].map(dt.date.isoformat),
+        "channel": kinds.map({k: channel(k) for k in kinds.unique()}),
+        "campaign": s["campaign"],
+        "spend": s["spend"].round(2),
+        "clicks": pd.array(s["clicks"].round(), dtype="Int64"),
+        "impressions": pd.array(s["impressions"].round(), dtype="Int64"),
+    })
 
 
 def currency_of(path: Path, values: pd.Series, *, what: str) -> str | None:

@@ -46,7 +46,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..channels import ad_channel
-from ._common import Col, ImportContext, Parsed, currency_of, fail, find_header, norm_label, peek_rows, read_export
+from ._common import (Col, ImportContext, Parsed, currency_of, fail, find_header, norm_label, peek_rows, read_export,
+                      spend_by_day)
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read", "parse_date_range"]
 
@@ -144,23 +145,13 @@ def read(path: Path | str, ctx: ImportContext) -> Parsed:
         "clicks": x.numbers("clicks", decimal=decimal, min=0),
         "impressions": x.numbers("impressions", decimal=decimal, min=0),
     })
-    g = frame.groupby(["date", "campaign", "type"], sort=True)
-    spend = g.agg(spend=("spend", "sum"), clicks=("clicks", lambda s: s.sum(min_count=1)),
-                  impressions=("impressions", lambda s: s.sum(min_count=1))).reset_index()
-    types = {t: ad_channel(NAME, t or None) for t in spend["type"].unique()}
+    types = {t: ad_channel(NAME, t or None) for t in frame["type"].unique()}
+    out = spend_by_day(frame, types.__getitem__, by=["type"])
     currency = currency_of(x.path, x.text("currency"), what="the currency column") if "currency" in x.columns else None
-    out = pd.DataFrame({
-        "date": spend["date"].map(dt.date.isoformat),
-        "channel": spend["type"].map(types),
-        "campaign": spend["campaign"],
-        "spend": spend["spend"].round(2),
-        "clicks": pd.array(spend["clicks"].round(), dtype="Int64"),
-        "impressions": pd.array(spend["impressions"].round(), dtype="Int64"),
-    })
     if currency:
         out["currency"] = currency
     period = parse_date_range(x.title)
-    by_type = spend.groupby("type")["campaign"].nunique()
+    by_type = frame.groupby("type")["campaign"].nunique()
     notes = [
         "channel from Campaign type through the channel rules (ad_platforms.google_ads): "
         + "; ".join(f"{t or '(no campaign type)'} -> {c} ({int(by_type[t])} campaign(s))" for t, c in types.items())

@@ -27,14 +27,13 @@ ad_spend (one row per day x campaign)
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from ..channels import ad_channel
-from ._common import Col, ImportContext, Parsed, fail, norm_label, peek_rows, read_export
+from ._common import Col, ImportContext, Parsed, fail, norm_label, peek_rows, read_export, spend_by_day
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read"]
 
@@ -100,19 +99,8 @@ def read(path: Path | str, ctx: ImportContext) -> Parsed:
         "clicks": x.numbers("clicks", decimal=decimal, min=0),
         "impressions": x.numbers("impressions", decimal=decimal, min=0),
     })
-    g = frame.groupby(["date", "campaign"], sort=True)
-    spend = g.agg(spend=("spend", "sum"), clicks=("clicks", lambda s: s.sum(min_count=1)),
-                  impressions=("impressions", lambda s: s.sum(min_count=1))).reset_index()
     channel = ad_channel(NAME)
-    out = pd.DataFrame({
-        "date": spend["date"].map(dt.date.isoformat),
-        "channel": channel,
-        "campaign": spend["campaign"],
-        "spend": spend["spend"].round(2),
-        "clicks": pd.array(spend["clicks"].round(), dtype="Int64"),
-        "impressions": pd.array(spend["impressions"].round(), dtype="Int64"),
-        "currency": currency,
-    })
+    out = spend_by_day(frame, lambda _: channel).assign(currency=currency)
     period = None
     if "starts" in x.columns and "ends" in x.columns:
         starts = x.datetimes("starts", formats, timezone="UTC", expected=expected).dt.date
