@@ -17,7 +17,9 @@ What ``kpi import PATH... --into CLIENT_DIR`` leaves in the folder::
 source's rows of the same table whose date falls in the export's period (the range its title
 states, else its first to last date) or whose id it holds again (order, post), and leaves every
 other source's rows alone: importing the same export twice gives the same folder, a newer export
-over the same dates replaces the older one's rows, and exports of successive months add up.
+over the same dates replaces the older one's rows, and exports of successive months add up. So an
+export must hold every row of its period: a view filtered by status or by campaign would remove
+the source's other rows of those dates.
 
 *Pseudonyms.* A ``customer_id`` is ``c`` + 16 hex digits of BLAKE2b keyed with the folder's key (a
 message authentication code) over the identifier (an e-mail, a phone, a customer name, or the order
@@ -244,8 +246,8 @@ class FolderUpdate:
         lo, hi = p.period or (min(dates), max(dates))  # a file without rows always states its period
         keys = ROW_KEYS[p.table]
         old_dates = _local_dates(old, p.table, tz)
-        again = pd.MultiIndex.from_frame(old[list(keys)].astype(str)).isin(
-            pd.MultiIndex.from_frame(new[list(keys)].astype(str))) if len(old) else np.zeros(0, bool)
+        again = pd.MultiIndex.from_frame(old[list(keys)]).isin(
+            pd.MultiIndex.from_frame(new[list(keys)])) if len(old) else np.zeros(0, bool)
         replaced = ((old_dates >= lo) & (old_dates <= hi)).to_numpy() | again
         merged = pd.concat([old[~replaced], new], ignore_index=True) if len(old) else new
         merged.to_parquet(_fresh(part), index=False)
@@ -273,9 +275,9 @@ class FolderUpdate:
         frame = pd.concat(frames.values(), ignore_index=True)
         keys = list(ROW_KEYS[table])
         if table != "ad_spend":
-            owner = pd.concat([pd.Series(s, index=f.index) for s, f in frames.items()], ignore_index=True)
             dup = frame.duplicated(keys, keep=False)
             if dup.any():
+                owner = pd.concat([pd.Series(s, index=f.index) for s, f in frames.items()], ignore_index=True)
                 clash = frame.loc[dup, keys[0]].iloc[0]
                 raise KpiInputError(Problem(
                     f"{keys[0]} {clash!r} comes from two sources ({', '.join(sorted(set(owner[dup])))})",
