@@ -33,6 +33,13 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def import_and_validate(capsys, client: Path, *names: str) -> None:
+    code, _, err = run(capsys, "import", *(FIXTURES / n for n in names), "--into", client)
+    assert code == 0, err
+    code, out, err = run(capsys, "validate", client)
+    assert code == 0 and "OK: the folder follows the data contract." in out, err
+
+
 def scorecard(capsys, folder: Path) -> dict:
     code, out, err = run(capsys, "kpis", folder, "--start", START, "--end", END, "--format", "json")
     assert code == 0, err
@@ -128,9 +135,7 @@ def spend_by_channel(folder: Path) -> dict[str, float]:
 ])
 def test_a_shop_export_gives_the_orders_revenue_and_buyers_of_the_raw_file(tmp_path, capsys, name, totals):
     client = tmp_path / "client"
-    code, out, err = run(capsys, "import", FIXTURES / name, "--into", client)
-    assert code == 0, err
-    assert run(capsys, "validate", client)[0] == 0
+    import_and_validate(capsys, client, name)
     card = scorecard(capsys, client)["kpis"]
     expected = totals()
     assert {k: card[k] for k in expected} == pytest.approx(expected)
@@ -141,7 +146,7 @@ def test_a_shop_export_gives_the_orders_revenue_and_buyers_of_the_raw_file(tmp_p
                                   "google_ads_campaigns_en.csv"])
 def test_a_google_ads_report_gives_the_spend_by_channel_of_the_raw_file(tmp_path, capsys, name):
     client = tmp_path / "client"
-    assert run(capsys, "import", FIXTURES / name, "--into", client)[0] == 0
+    import_and_validate(capsys, client, name)
     expected = google_ads_spend()  # the three files hold the same spend (the French CSV is the reference)
     assert spend_by_channel(client) == expected
     assert scorecard(capsys, client)["kpis"]["ad_spend"] == pytest.approx(sum(expected.values()))
@@ -150,14 +155,15 @@ def test_a_google_ads_report_gives_the_spend_by_channel_of_the_raw_file(tmp_path
 @pytest.mark.parametrize("name", ["meta_ads_fr.csv", "meta_ads_en.xlsx"])
 def test_a_meta_ads_report_gives_paid_social_spend(tmp_path, capsys, name):
     client = tmp_path / "client"
-    assert run(capsys, "import", FIXTURES / name, "--into", client)[0] == 0
+    import_and_validate(capsys, client, name)
     assert spend_by_channel(client) == meta_ads_spend()
+    assert scorecard(capsys, client)["kpis"]["ad_spend"] == pytest.approx(meta_ads_spend()["paid_social"])
 
 
 def test_business_suite_exports_give_the_posts_with_their_impressions_or_views(tmp_path, capsys):
     client = tmp_path / "client"
-    names = ["business_suite_instagram_fr.csv", "business_suite_facebook_en.csv", "business_suite_instagram_en.csv"]
-    assert run(capsys, "import", *(FIXTURES / n for n in names), "--into", client)[0] == 0
+    import_and_validate(capsys, client, "business_suite_instagram_fr.csv", "business_suite_facebook_en.csv",
+                        "business_suite_instagram_en.csv")
     ig = rows("business_suite_instagram_fr.csv")  # DD/MM/YYYY, all in March
     fb = [r for r in rows("business_suite_facebook_en.csv") if r["Publish time"].startswith("03/")]  # MM/DD/YYYY
     card = scorecard(capsys, client)["kpis"]
@@ -170,11 +176,8 @@ def test_business_suite_exports_give_the_posts_with_their_impressions_or_views(t
 
 def test_four_exports_build_one_client_whose_cost_per_acquisition_is_spend_over_orders(tmp_path, capsys):
     client = tmp_path / "maison-lune"
-    names = ["shopify_orders_export.csv", "google_ads_campagnes_fr.csv", "meta_ads_fr.csv",
-             "business_suite_instagram_fr.csv"]
-    code, out, err = run(capsys, "import", *(FIXTURES / n for n in names), "--into", client)
-    assert code == 0, err
-    assert run(capsys, "validate", client)[0] == 0
+    import_and_validate(capsys, client, "shopify_orders_export.csv", "google_ads_campagnes_fr.csv", "meta_ads_fr.csv",
+                        "business_suite_instagram_fr.csv")
     card = scorecard(capsys, client)["kpis"]
     spend = sum(google_ads_spend().values()) + sum(meta_ads_spend().values())
     orders = shopify_totals()["orders"]
