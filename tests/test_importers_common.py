@@ -44,8 +44,9 @@ def test_dashes_are_none_percent_signs_dropped_and_unreadable_values_refused(tmp
     assert got.isna().tolist() == [True, False, False] and got.tolist()[1:] == [3.92, -1.5]
     assert x.numbers("cost", decimal=",", none=0.0).tolist()[0] == 0.0
     bad = export(tmp_path, "Day,Cost\n2025-03-01,12.5\n2025-03-02,twelve\n", name="bad.csv")
-    with pytest.raises(KpiInputError, match=r"bad\.csv, column 'Cost': 1 value\(s\) cannot be read.*line 3: 'twelve'"):
+    with pytest.raises(KpiInputError, match=r"bad\.csv, column 'Cost': 1 value\(s\) cannot be read") as err:
         bad.numbers("cost", decimal=".")
+    assert err.value.problems[0].examples == (("line 3", "twelve"),)
 
 
 @pytest.mark.parametrize("encoding, bom, sep", [
@@ -73,14 +74,15 @@ def test_a_cut_line_is_a_truncated_download_named_by_its_line(tmp_path):
 
 def test_a_value_on_a_line_after_a_quoted_line_break_is_named_by_its_own_line(tmp_path):
     x = export(tmp_path, 'Day,Cost,Note\n2025-03-01,1,"two\nlines"\n2025-03-02,oops,ok\n')
-    with pytest.raises(KpiInputError, match=r"line 4: 'oops'"):
+    with pytest.raises(KpiInputError) as err:
         x.numbers("cost", decimal=".")
+    assert err.value.problems[0].examples == (("line 4", "oops"),)
 
 
 @pytest.mark.parametrize("text, message", [
     ("", r"file is empty \(0 bytes\)"),
     ("Day,Cost\n", r"has a header but no data rows.*line 1"),
-    ("Date,Amount\n2025-03-01,1\n", r"no header row with the expected columns.*line 1: 'Date, Amount'"),
+    ("Date,Amount\n2025-03-01,1\n", r"no header row with the expected columns.*line 1"),
 ])
 def test_empty_header_only_and_unknown_files_are_refused_with_the_file(tmp_path, text, message):
     with pytest.raises(KpiInputError, match=message):
