@@ -7,6 +7,10 @@ The same rules run in DuckDB (the loader calls :func:`channel_case_sql`) and in 
 
 A session with neither source nor medium is ``direct`` (as GA4 does for ``(direct) / (none)``);
 one whose source/medium match no rule is ``other``.
+
+Imported ad spend gets its channel from the same rules (:func:`ad_channel`): the file's
+``ad_platforms`` section says which source / medium / campaign the clicks of each platform and
+campaign type carry, and the session rules turn that into the channel.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["CHANNELS", "RULES_PATH", "channel_rules", "derive_channel", "channel_case_sql"]
+__all__ = ["CHANNELS", "RULES_PATH", "channel_rules", "derive_channel", "channel_case_sql", "ad_platform_rules",
+           "ad_channel"]
 
 RULES_PATH = Path(__file__).with_name("channel_rules.yml")
 
@@ -29,9 +34,14 @@ CHANNELS: tuple[str, ...] = (
 
 
 @lru_cache(maxsize=1)
+def _rules_file() -> dict:
+    return yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def channel_rules() -> tuple[int, tuple[tuple[str, tuple[tuple[str, str], ...]], ...]]:
     """(version, rules) with each rule as (channel, ((field, pattern), ...)), lists expanded."""
-    doc = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    doc = _rules_file()
     lists = doc.get("lists", {})
     rules = []
     for rule in doc["rules"]:
@@ -84,3 +94,43 @@ def channel_case_sql(source_sql: str, medium_sql: str, campaign_sql: str) -> str
         )
         whens.append(f"WHEN {test} THEN '{channel}'")
     return "(CASE " + " ".join(whens) + " ELSE 'other' END)"
+
+
+@lru_cache(maxsize=1)
+def ad_platform_rules() -> dict[str, tuple[tuple[str | None, dict[str, str]], ...]]:
+    """platform -> ((campaign type pattern or None, {source, medium[, campaign]}), ...), in file order."""
+    out = {}
+    for platform, entries in _rules_file().get("ad_platforms", {}).items():
+        rules = []
+        for entry in entries:
+            pattern = entry.get("campaign_type")
+            if pattern is not None:
+                re.compile(str(pattern))
+            tags = {k: str(entry[k]) for k in ("source", "medium", "campaign") if k in entry}
+            rules.append((None if pattern is None else str(pattern), tags))
+        out[platform] = tuple(rules)
+    return out
+
+
+def ad_channel(platform: str, campaign_type: object = None) -> str:
+    """The channel of one ad platform's spend, for a campaign type as the report labels it.
+
+    The first ``ad_platforms`` entry of the rules file whose ``campaign_type`` pattern is found in
+    the lower-cased, trimmed label (or that has no pattern) gives the source / medium / campaign
+    the clicks carry; :func:`derive_channel` turns them into the channel.
+
+    >>> ad_channel("google_ads", "Réseau de Recherche")
+    'paid_search'
+    >>> ad_channel("google_ads", "Shopping")
+    'price_comparator'
+    >>> ad_channel("meta_ads")
+    'paid_social'
+    """
+    rules = ad_platform_rules()
+    if platform not in rules:
+        raise ValueError(f"{RULES_PATH.name}: no ad_platforms entry for {platform!r}; known: {', '.join(rules)}")
+    label = _clean(campaign_type)
+    for pattern, tags in rules[platform]:
+        if pattern is None or (label and re.search(pattern, label)):
+            return derive_channel(tags.get("source"), tags.get("medium"), tags.get("campaign"))
+    return "other"

@@ -44,7 +44,7 @@ def _lazy(module: str, attr: str = "main") -> Callable[[list[str]], int]:
 COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "validate": (_validate, "check a client folder and print a summary of its tables"),
     "sample": (_lazy("sample"), "generate a synthetic client folder"),
-    "import": (_lazy("importers"), "turn a public dataset export into a client folder"),
+    "import": (_lazy("importers"), "import a client's exports (Shopify, Google Ads, Meta...) or a public dataset"),
     "kpis": (_lazy("scorecard"), "compute the KPI scorecard of a client (JSON or table)"),
     "explain": (_lazy("explain"), "explain the change from the comparison period: effects, contributions, significance"),
     "report": (_lazy("reports"), "run the notebooks for many clients and write HTML/PDF reports"),

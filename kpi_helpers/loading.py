@@ -421,20 +421,28 @@ def _head_bytes(path: Path, gz: bool, size: int = 1 << 18) -> bytes:
         return fh.read(size)
 
 
-def _sniff_csv(path: Path, gz: bool) -> tuple[str, str]:
-    """(encoding, separator) of a CSV file: UTF-8 (with or without BOM) or cp1252; ';' ',' or tab."""
-    head = _head_bytes(path, gz)
+def _sniff_encoding(head: bytes, size: int = 1 << 18) -> str:
+    """The encoding of a text file from its first ``size`` bytes ``head``: UTF-8 with BOM, UTF-16
+    with its byte-order mark (Excel's "Unicode text", Google Ads' "CSV Excel", Matomo's CSV),
+    UTF-8, else cp1252."""
     if head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        cut = head.rfind(b"\n")
-        sample = head if len(head) < (1 << 18) or cut < 0 else head[:cut]
-        try:
-            sample.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    text = head.decode(encoding if encoding != "utf-8" else "utf-8", errors="replace")
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    cut = head.rfind(b"\n")
+    sample = head if len(head) < size or cut < 0 else head[:cut]
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _sniff_csv(path: Path, gz: bool) -> tuple[str, str]:
+    """(encoding, separator) of a CSV file: UTF-8 (with or without BOM), UTF-16 or cp1252; ';' ',' or tab."""
+    head = _head_bytes(path, gz)
+    encoding = _sniff_encoding(head)
+    text = head.decode(encoding, errors="replace")
     first = text.splitlines()[0] if text else ""
     counts = {sep: _count_outside_quotes(first, sep) for sep in (";", ",", "\t")}
     separator = max(counts, key=lambda s: (counts[s], s == ","))
@@ -529,10 +537,11 @@ class _Reader:
         gz = src.fmt == "csv.gz"
         encoding, separator = _sniff_csv(src.path, gz)
         src.encoding, src.separator = encoding, separator
-        src.french = separator == ";"
+        # a ';' file, or Excel's "Unicode text" (UTF-16, tabs), is a spreadsheet's export: decimal comma allowed
+        src.french = separator == ";" or (encoding == "utf-16" and separator == "\t")
         rel = f"_raw_{src.table}"
         path = src.path
-        if encoding == "cp1252":
+        if encoding in ("cp1252", "utf-16"):  # DuckDB reads UTF-8 only
             path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
         header = _csv_header(src.path, gz, encoding, separator)
         columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
@@ -545,7 +554,7 @@ class _Reader:
                 )
                 break
             except duckdb.Error as exc:
-                if attempt == 0 and encoding != "cp1252" and "unicode" in str(exc).lower():
+                if attempt == 0 and encoding not in ("cp1252", "utf-16") and "unicode" in str(exc).lower():
                     encoding = src.encoding = "cp1252"
                     path = _transcode_to_utf8(src.path, gz, encoding, self.tmpdir)
                     continue
@@ -848,6 +857,15 @@ def _symlink_problem(path: Path, root: Path) -> Problem | None:
     return None
 
 
+def _raw_export_problem(path: Path, label: str, folder: Path) -> Problem | None:
+    """A raw export of a tool (Shopify orders, a Google Ads report, a GA4 download...) dropped into
+    the folder: what it is and the ``kpi import`` command that converts it; None for other files."""
+    from .importers.exports import describe_raw_export  # the importers build on this module, not the reverse
+
+    found = describe_raw_export(path, into=folder)
+    return Problem(f"is {found[0]}, not a table of the data contract", file=label, expected=found[1]) if found else None
+
+
 def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[Problem]]:
     label_dir = str(folder)
     if not folder.exists():
@@ -859,6 +877,7 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
     found: dict[str, SourceFile] = {}
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    raw_exports: list[Problem] = []
     expected_names = [f"{t}.{e}" for t in TABLE_NAMES for e in EXTENSIONS]
     root = folder.resolve()
     for path in sorted(folder.iterdir()):
@@ -880,6 +899,10 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
                 match = (name[: -len(ext) - 1], ext)
                 break
         if match is None:
+            raw = _raw_export_problem(path, name, folder)
+            if raw is not None:
+                raw_exports.append(raw)
+                continue
             close = difflib.get_close_matches(name, expected_names, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             warnings.append(Problem(f"unknown file name, ignored{hint}", file=name,
@@ -895,7 +918,10 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
             errors.append(Problem("file is empty (0 bytes)", file=name, expected=f"the {table} table with a header row"))
             continue
         found[table] = SourceFile(table=table, label=name, path=path, fmt=ext)
-    if not found and not errors:
+    if found or errors:
+        warnings += raw_exports
+    else:
+        errors += raw_exports
         errors.append(Problem("no table file found in the client folder", file=label_dir,
                               expected=f"at least one of {', '.join(t + '.csv' for t in TABLE_NAMES)} "
                                        f"(or .csv.gz, .parquet, .xlsx)"))
@@ -958,6 +984,9 @@ def load_client(path: str | Path, **settings: Any) -> Client:
                 cols, problems = _build_table(duck, TABLES[table], src, rel, prefix, materialize=src.fmt != "parquet")
             except KpiInputError as exc:
                 problems, cols = exc.problems, frozenset()
+            if problems and src.fmt != "parquet":
+                raw = _raw_export_problem(src.path, src.label, folder)
+                problems = [raw] if raw is not None else problems
             errors += problems
             if not problems:
                 provided[table] = cols

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kpi_helpers import client_from_frames
-from kpi_helpers.channels import CHANNELS, channel_rules, derive_channel
+from kpi_helpers.channels import CHANNELS, ad_channel, ad_platform_rules, channel_rules, derive_channel
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,27 @@ def test_a_channel_column_given_by_the_client_is_kept_as_is():
     sessions = pd.DataFrame({"session_id": ["1"], "visitor_id": ["v"], "started_at": ["2024-03-01"],
                              "channel": ["price_comparator"], "source": ["google"], "medium": ["cpc"]})
     assert client_from_frames({"sessions": sessions}).tables["sessions"].channel.to_pandas().tolist() == ["price_comparator"]
+
+
+@pytest.mark.parametrize("platform, campaign_type, expected", [
+    ("google_ads", "Search", "paid_search"), ("google_ads", "Réseau de Recherche", "paid_search"),
+    ("google_ads", "Shopping", "price_comparator"), ("google_ads", "Performance Max", "paid_search"),
+    ("google_ads", "Display", "display"), ("google_ads", "Réseau Display", "display"),
+    ("google_ads", "Demand Gen", "display"), ("google_ads", "Discovery", "display"),
+    ("google_ads", "Video", "display"), ("google_ads", "Vidéo", "display"), ("google_ads", "  VIDÉO ", "display"),
+    ("google_ads", "App", "paid_search"), ("google_ads", None, "paid_search"),
+    ("meta_ads", None, "paid_social"), ("meta_ads", "whatever", "paid_social"),
+])
+def test_ad_spend_gets_its_channel_from_the_same_rules_as_the_sessions_it_paid_for(platform, campaign_type, expected):
+    assert ad_channel(platform, campaign_type) == expected
+
+
+def test_each_ad_platform_entry_names_the_source_and_medium_of_its_clicks():
+    assert channel_rules()[0] >= 2  # ad_platforms arrived with version 2
+    for platform, entries in ad_platform_rules().items():
+        assert entries[-1][0] is None, f"{platform}: the last entry catches every campaign type"
+        for _, tags in entries:
+            assert {"source", "medium"} <= set(tags)
+            assert derive_channel(tags["source"], tags["medium"], tags.get("campaign")) in CHANNELS
+    with pytest.raises(ValueError, match="no ad_platforms entry for 'tiktok_ads'"):
+        ad_channel("tiktok_ads")

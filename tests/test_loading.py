@@ -123,6 +123,52 @@ def test_french_spreadsheet_exports_are_read_without_options(tmp_path, encoding)
     assert client.sources["orders"].french
 
 
+@pytest.mark.parametrize("bom, encoding", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
+def test_a_table_saved_as_utf16_text_is_read_not_blamed_on_field_counts(tmp_path, bom, encoding):
+    text = ("order_id\tcustomer_id\tordered_at\trevenue\tstatus\r\n"
+            "0001\tœuvre\t2024-03-01 10:00\t12,50\tpayée\r\n0002\t00124\t2024-03-02 23:59:00\t1\u00a0234,56\tannulée\r\n")
+    write(tmp_path, "orders.csv", bom + text.encode(encoding))
+    got = load_client(tmp_path).tables["orders"].order_by("order_id").to_pandas()
+    assert got.customer_id.tolist() == ["œuvre", "00124"] and got.status.tolist() == ["payée", "annulée"]
+
+
+EXPORTS = ROOT / "tests" / "fixtures" / "exports"
+
+
+@pytest.mark.parametrize("export, saved_as, what", [
+    ("shopify_orders_export.csv", "orders.csv", "raw Shopify orders export"),
+    ("google_ads_campagnes_fr_excel.csv", "ad_spend.csv", "raw Google Ads campaign report"),  # UTF-16 too
+    ("business_suite_instagram_fr.csv", "social_posts.csv", "raw Meta Business Suite posts export"),
+])
+def test_validate_recognises_a_raw_export_saved_as_a_table_and_names_the_import_command(tmp_path, export, saved_as,
+                                                                                         what):
+    write(tmp_path, saved_as, (EXPORTS / export).read_bytes())
+    out = run_cli("validate", str(tmp_path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"{saved_as}: is a {what}, not a table of the data contract" in out.stderr
+    assert f"kpi import {tmp_path}-exports/{saved_as} --into {tmp_path}" in out.stderr
+    assert "required column is missing" not in out.stderr  # not 79 columns listed four times
+
+
+def test_validate_recognises_a_ga4_interface_download_and_says_why_it_cannot_be_used(tmp_path):
+    write(tmp_path, "sessions.csv", "# ----------------------------------------\n# Acquisition de trafic\n"
+                                    "# Propriété : Maison Lune\n# Date de début : 20250301\n# Date de fin : 20250331\n"
+                                    "# ----------------------------------------\n\n"
+                                    "Groupe de canaux principal de la session (groupe de canaux par défaut),Sessions\n"
+                                    "Organic Search,1200\n")
+    out = run_cli("validate", str(tmp_path))
+    assert out.returncode == 2 and "Google Analytics 4 report downloaded from the interface" in out.stderr
+    assert "one row per visit" in out.stderr
+
+
+def test_a_raw_export_beside_the_tables_is_a_warning_naming_the_command(tmp_path):
+    write(tmp_path, "sessions.csv", SESSIONS)
+    write(tmp_path, "Rapport Meta mars.csv", (EXPORTS / "meta_ads_fr.csv").read_bytes())
+    out = run_cli("validate", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "Rapport Meta mars.csv: is a raw Meta Ads Manager report" in out.stdout and "kpi import" in out.stdout
+
+
 def _french_export(src: Path, dst: Path) -> None:
     """Write every table of a client as a French spreadsheet would: ';', decimal comma, cp1252."""
     dst.mkdir()

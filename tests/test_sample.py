@@ -1,4 +1,4 @@
-"""The synthetic client generator (kpi_helpers.sample) and the committed sample clients.
+"""The synthetic client generator (the kpi_helpers.sample package) and the committed sample clients.
 
 The committed clients are checked as a demanding analyst would: contract columns, unique ids,
 consistent references, and every deliberate edge case documented in data/sample/README.md.
@@ -444,7 +444,7 @@ def test_every_format_writes_one_file_per_table(tmp_path):
 
 
 def test_xlsx_refuses_a_table_longer_than_an_excel_sheet(tmp_path, monkeypatch):
-    monkeypatch.setattr(sample, "_XLSX_MAX_ROWS", 100)
+    monkeypatch.setattr(sample.writers, "_XLSX_MAX_ROWS", 100)
     with pytest.raises(ValueError, match="do not fit in an Excel sheet"):
         generate_client(tmp_path / "x", profile="fashion", sessions=500, fmt="xlsx",
                         start="2025-01-01", end="2025-01-31")

@@ -1,4 +1,9 @@
-"""Importers: turn a published dataset folder into a client folder (``spec/data-contract.md``).
+"""Importers: turn exports into a client folder (``spec/data-contract.md``).
+
+Two kinds. The raw exports of the agency's tools (Shopify, WooCommerce and PrestaShop orders,
+Google Ads and Meta Ads spend, Meta Business Suite posts) go into a client folder with
+``kpi import PATH... --into CLIENT_DIR [--source NAME]`` or :func:`import_exports`: see
+:mod:`.exports`. The published datasets of ``shared/realdata`` each have an importer below.
 
 One module per source; each exposes ``import_<source>(src_dir, out_dir, **options)``, which
 reads the dataset folder, writes the contract tables plus ``client.yml`` and ``PROVENANCE.md``
@@ -18,6 +23,7 @@ docstring documents every mapping choice and caveat.
 Command line (``main``)::
 
     python -m kpi_helpers import SOURCE SRC_DIR OUT_DIR [--date YYYY-MM-DD]
+    python -m kpi_helpers import PATH... --into CLIENT_DIR [--source NAME]    (raw exports)
 
 Exit status 0 on success, 2 on bad input (unknown source, missing source folder or file, non-empty
 OUT_DIR, bad or missing ``--date``) with a one-line message on stderr and no traceback.
@@ -30,7 +36,9 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 
+from . import exports
 from ._common import OutputDirError, SourceDataError
+from .exports import import_exports
 from .facebook_ads import import_facebook_ads
 from .facebook_posts import import_facebook_posts
 from .ga4 import import_ga4
@@ -46,6 +54,7 @@ __all__ = [
     "SourceDataError",
     "OutputDirError",
     "main",
+    "import_exports",
     "import_ga360",
     "import_ga4",
     "import_online_retail",
@@ -93,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="kpi import",
         description="Convert a published dataset folder into a client folder of the kit's data "
                     "contract (tables + client.yml + PROVENANCE.md).",
+        epilog="Raw exports of a client's tools (Shopify, WooCommerce, PrestaShop, Google Ads, Meta Ads, "
+               "Business Suite) have their own form: kpi import PATH... --into CLIENT_DIR [--source NAME] "
+               "(kpi import --help).",
     )
     p.add_argument("source", metavar="SOURCE", choices=sorted(IMPORTERS),
                    help=f"which dataset SRC_DIR holds: {', '.join(IMPORTERS)}")
@@ -106,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``kpi import``; return the exit status (0 ok, 2 bad input)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a == "--into" or a.startswith("--into=") for a in argv) or set(argv) <= {"-h", "--help"}:
+        return exports.main(argv)
     parser = _parser()
     try:
         args = parser.parse_args(argv)
