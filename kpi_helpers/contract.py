@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Column", "TableSpec", "TABLES", "TABLE_NAMES", "EXTENSIONS", "DEFAULT_SETTINGS"]
+__all__ = ["Column", "TableSpec", "TABLES", "TABLE_NAMES", "EXTENSIONS", "DEFAULT_SETTINGS", "LOCAL_DATE"]
+
+#: The column every loaded table gets beside its contract columns: the local date (in the client's
+#: timezone) of its time column, computed once by the loader so that no KPI converts a timezone
+#: (a backend such as Spark or BigQuery would convert it in UTC, or not at all).
+LOCAL_DATE = "local_date"
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from .contract import LOCAL_DATE
 from .errors import KpiInputError, Problem
 from .loading import Client, as_client
 from .results import results_of, run
@@ -229,10 +230,9 @@ class Scope:
         return t
 
     def _with_bucket(self, t: ibis.Table, ts_col: str) -> ibis.Table:
+        """``t`` with ``period_start``, the day, week or month of its local date (``freq``)."""
         if self.freq:
-            col = t[ts_col]
-            day = col.date() if col.type().is_timestamp() else col
-            t = t.mutate(period_start=_bucket(day, self.freq))
+            t = t.mutate(period_start=_bucket(t[LOCAL_DATE], self.freq))
         return t
 
     # -- sessions

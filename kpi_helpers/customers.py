@@ -23,7 +23,7 @@ def _buyers_with_first(scope: Scope, keys) -> ibis.Table:
     ``is_new`` (that first order falls in the period, or in the row's time bucket)."""
     o = scope.orders()
     every = scope.all_orders(session_attributes=False)
-    first = every.group_by(_c=every.customer_id).aggregate(first_day=every.ordered_at.min().date())
+    first = every.group_by(_c=every.customer_id).aggregate(first_day=every.local_date.min())
     b = o.select(*keys, customer_id=o.customer_id).distinct()
     b = b.join(first, b.customer_id == first._c).drop("_c")
     cond = ibis.literal(True)
@@ -100,7 +100,7 @@ def cohort_retention(data, *, start=None, end=None, channel=None, device=None, m
     scope = make_scope(client, channel=channel, device=device)
     period = resolve_period(start, end)
     o = scope.all_orders()
-    o = o.mutate(month=o.ordered_at.date().truncate("M"))
+    o = o.mutate(month=o.local_date.truncate("M"))
     ranked = o.mutate(_r=ibis.row_number().over(group_by=o.customer_id, order_by=[o.ordered_at, o.order_id]))
     first = ranked.filter(ranked._r == 0).select(_c=ranked.customer_id, cohort=ranked.month,
                                                  _fchannel=ranked.channel, _fdevice=ranked.device)

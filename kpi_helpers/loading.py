@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import deadline
 from .channels import channel_case_sql
-from .contract import DEFAULT_SETTINGS, EXTENSIONS, TABLE_NAMES, TABLES, Column, TableSpec
+from .contract import DEFAULT_SETTINGS, EXTENSIONS, LOCAL_DATE, TABLE_NAMES, TABLES, Column, TableSpec
 from .errors import KpiInputError, Problem, brief
 from .results import register as _keep_results
 from .safeyaml import load_yaml
@@ -258,8 +258,7 @@ class Client:
         ``through``, rows dated after it are left out (a typo dated 2062 does not move the period)."""
         firsts, lasts = [], []
         for name, table in self.tables.items():
-            col = table[TABLES[name].time_column]
-            day = col.date() if col.type().is_timestamp() else col
+            day = table[LOCAL_DATE]
             if through is not None:
                 table = table.filter(day <= through)
             first, last = table.aggregate(first=day.min(), last=day.max()).execute().iloc[0]
@@ -658,6 +657,7 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
     # column -> (index in selects, the untouched expression, exact condition needing the cleaning, quick superset)
     dirty: dict[str, tuple[int, str, str, str]] = {}
     quick: dict[int, tuple[str, str]] = {}  # index in checks -> (its condition while the column is clean, column)
+    typed: dict[str, str] = {}  # column -> its typed expression
     for col in spec.columns:
         if col.name in by_norm:
             provided.append(col.name)
@@ -690,6 +690,7 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
         else:
             expr = f"CAST(NULL AS {_DUCK_TYPE[col.type]})"
         selects.append(f"{expr} AS {_q(col.name)}")
+        typed[col.name] = expr
     if spec.name == "sessions" and "channel" not in by_norm and ("source" in by_norm or "medium" in by_norm):
         src_sql = _q(by_norm["source"]) if "source" in by_norm else "NULL"
         med_sql = _q(by_norm["medium"]) if "medium" in by_norm else "NULL"
@@ -697,8 +698,10 @@ def _build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFi
         idx = [i for i, s in enumerate(selects) if s.endswith(' AS "channel"')][0]
         selects[idx] = f"{channel_case_sql(src_sql, med_sql, camp_sql)} AS \"channel\""
         provided.append("channel")
-    extras = [n for n in by_norm if n not in spec.names and not n.startswith("__")]
+    extras = [n for n in by_norm if n not in spec.names and not n.startswith("__") and n != LOCAL_DATE]
     selects += [f"{_q(by_norm[n])} AS {_q(n)}" for n in extras]
+    # the local date of the time column: the connection's TimeZone is the client's
+    selects.append(f"CAST({typed[spec.time_column]} AS DATE) AS {_q(LOCAL_DATE)}")
 
     clean: set[str] = set()  # text columns with nothing to trim and no empty string
     # ids counted and counted distinct in the same scan (as they are for a candidate column, valid
@@ -1030,7 +1033,8 @@ def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timez
             if frame.empty:
                 # An empty frame is a legitimate "no rows" table in code (unlike an empty export).
                 cols = frozenset(c for c in map(_normalize_header, frame.columns) if c in TABLES[table].names)
-                selects = ", ".join(f"CAST(NULL AS {_DUCK_TYPE[c.type]}) AS {_q(c.name)}" for c in TABLES[table].columns)
+                selects = ", ".join([f"CAST(NULL AS {_DUCK_TYPE[c.type]}) AS {_q(c.name)}" for c in TABLES[table].columns]
+                                    + [f"CAST(NULL AS DATE) AS {_q(LOCAL_DATE)}"])
                 duck.execute(f"CREATE OR REPLACE TABLE {_q(table)} AS SELECT {selects} LIMIT 0")
                 provided[table] = cols
                 continue
