@@ -56,6 +56,7 @@ __all__ = [
     "agg",
     "parts",
     "group_values",
+    "median_from_counts",
     "public",
     "nan_to_none",
     "KpiDef",
@@ -414,6 +415,29 @@ def parts(keys: Sequence[str], *tables: ibis.Table | pd.DataFrame) -> pd.DataFra
     for f in frames[1:]:
         out = out.merge(f, on=list(keys), how="outer") if keys else pd.concat([out, f], axis=1)
     return out
+
+
+def median_from_counts(counts: pd.DataFrame, keys: Sequence[str], value: str, n: str) -> pd.DataFrame:
+    """Per group of ``keys``, the median of ``value`` from a frame of (keys, value, count ``n``):
+    ``numerator`` the median (the mean of the two middle values for an even count), ``denominator``
+    the count it is taken over."""
+    rows = []
+    groups = counts.groupby(list(keys), dropna=False, sort=False) if keys else [((), counts)]
+    for key, g in groups:
+        g = g.sort_values(value)
+        total = int(g[n].sum())
+        if total == 0:
+            continue
+        cum = g[n].cumsum().to_numpy()
+        values = g[value].to_numpy(dtype="float64")
+        lower = values[np.searchsorted(cum, (total + 1) // 2)]  # the ((total + 1) // 2)-th value
+        upper = values[np.searchsorted(cum, total // 2 + 1)]  # the (total // 2 + 1)-th value
+        median = lower if total % 2 else (lower + upper) / 2
+        rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))), "numerator": median,
+                     "denominator": float(total)})
+    if not keys and not rows:  # no value at all: a null median over 0
+        rows.append({"numerator": np.nan, "denominator": 0.0})
+    return pd.DataFrame(rows, columns=[*keys, "numerator", "denominator"])
 
 
 def group_values(scope: Scope, key: str) -> list[Any]:

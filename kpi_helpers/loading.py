@@ -48,6 +48,8 @@ __all__ = [
     "load_client",
     "client_from_frames",
     "as_client",
+    "temp_table",
+    "release",
 ]
 
 MIN_DATE, MAX_DATE = "1900-01-01", "2200-01-01"  # the dates a table may hold (pandas counts in ns up to 2262)
@@ -215,6 +217,11 @@ class Client:
         return self.settings.name
 
     @property
+    def fast_paths(self) -> bool:
+        """Whether DuckDB-only formulations may be used (the client's tables are on DuckDB)."""
+        return getattr(self.con, "name", None) == "duckdb"
+
+    @property
     def timezone(self) -> str:
         return self.settings.timezone
 
@@ -237,11 +244,9 @@ class Client:
         """One row per table: file, format, rows, first and last local date."""
         rows = []
         for name, table in self.tables.items():
-            spec = TABLES[name]
-            col = f'"{spec.time_column}"'
-            n, first, last = self.con.con.execute(
-                f'SELECT count(*), CAST(min({col}) AS DATE), CAST(max({col}) AS DATE) FROM "{name}"'
-            ).fetchall()[0]
+            day = table[LOCAL_DATE]
+            n, first, last = table.aggregate(n=table.count(), first=day.min(), last=day.max()).to_pandas().iloc[0]
+            first, last = (None if pd.isna(d) else pd.Timestamp(d).date() for d in (first, last))
             src = self.sources.get(name)
             rows.append({
                 "table": name,
@@ -929,6 +934,27 @@ def _discover(folder: Path) -> tuple[dict[str, SourceFile], list[Problem], list[
                               expected=f"at least one of {', '.join(t + '.csv' for t in TABLE_NAMES)} "
                                        f"(or .csv.gz, .parquet, .xlsx)"))
     return found, errors, warnings
+
+
+def temp_table(backend: Any, expr: ibis.Table, kind: str = "t") -> ibis.Table:
+    """``expr``'s rows kept on ``backend`` until :func:`release`: a temporary table on DuckDB (whose
+    connection Ibis' ``cache`` does not serve with DuckDB 2.0), Ibis' ``cache`` elsewhere (a
+    persisted DataFrame on Spark, a session table on BigQuery)."""
+    if getattr(backend, "name", None) == "duckdb":
+        from .results import temp_table_name
+
+        name = temp_table_name(kind)
+        backend.con.execute(f"CREATE TEMP TABLE {_q(name)} AS {backend.compile(expr)}")
+        return backend.table(name)
+    return expr.cache()
+
+
+def release(backend: Any, table: ibis.Table) -> None:
+    """Drop what :func:`temp_table` kept."""
+    if getattr(backend, "name", None) == "duckdb":
+        backend.con.execute(f"DROP TABLE IF EXISTS {_q(table.get_name())}")
+    else:
+        table.release()
 
 
 def _connect(timezone: str):

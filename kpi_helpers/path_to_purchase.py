@@ -20,9 +20,9 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .core import KPIS, Scope, agg, kpi, make_scope, parts, public, unavailable_reason
-from .loading import as_client
-from .results import run, temp_table_name
+from .core import KPIS, Scope, kpi, make_scope, median_from_counts, public, unavailable_reason
+from .loading import as_client, release, temp_table
+from .results import run
 
 __all__ = [
     "shared_paths",
@@ -42,9 +42,9 @@ _CACHE: dict | None = None
 
 @contextmanager
 def shared_paths():
-    """Within this block, :func:`order_paths` of the same scope is computed once and kept as a
-    temporary DuckDB table (the scorecard needs it for two medians and two distributions); the
-    tables are dropped when the block ends."""
+    """Within this block, :func:`order_paths` of the same scope is computed once and kept on the
+    client's backend (:func:`kpi_helpers.loading.temp_table`; the scorecard needs it for two
+    medians and two distributions); they are released when the block ends."""
     global _CACHE
     if _CACHE is not None:  # nested: the outer block owns the cache
         yield
@@ -54,8 +54,8 @@ def shared_paths():
         yield
     finally:
         cache, _CACHE = _CACHE, None
-        for con, name, _ in cache.values():
-            con.con.execute(f"DROP TABLE IF EXISTS \"{name}\"")  # ibis 12 emits an empty DROP here
+        for con, table in cache.values():
+            release(con, table)
 
 
 def order_paths(scope: Scope) -> ibis.Table:
@@ -66,10 +66,8 @@ def order_paths(scope: Scope) -> ibis.Table:
     key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
     if key not in _CACHE:
         con = scope.client.con
-        name = temp_table_name("order_paths")
-        table = con.create_table(name, _order_paths(scope), temp=True)
-        _CACHE[key] = (con, name, table)
-    return _CACHE[key][2]
+        _CACHE[key] = (con, temp_table(con, _order_paths(scope), "order_paths"))
+    return _CACHE[key][1]
 
 
 def _order_paths(scope: Scope) -> ibis.Table:
@@ -104,18 +102,24 @@ def _order_paths(scope: Scope) -> ibis.Table:
     return o.mutate(days=days, visits=visits).drop("_first_at", "_rank", "_n_before")
 
 
+def _median(scope: Scope, keys, column: str) -> pd.DataFrame:
+    """Median of ``column`` (whole days or visits) per group, from the distribution's counts: every
+    backend counts, not every backend has a median (BigQuery has none). The median of an even
+    number of orders is the mean of the two middle values, as DuckDB's ``median``."""
+    p = order_paths(scope)
+    p = p.filter(p[column].notnull())
+    counts = run(p.group_by([*keys, column]).aggregate(_n=p.count()))
+    return median_from_counts(counts, keys, column, "_n")
+
+
 @kpi("median_days_to_purchase", needs=["sessions", "orders"], kind="days")
 def _median_days(scope: Scope, keys):
-    p = order_paths(scope)
-    p = p.filter(p.days.notnull())
-    return parts(keys, agg(p, keys, numerator=p.days.median(), denominator=p.count()))
+    return _median(scope, keys, "days")
 
 
 @kpi("median_visits_to_purchase", needs=["sessions", "orders"], kind="visits")
 def _median_visits(scope: Scope, keys):
-    p = order_paths(scope)
-    p = p.filter(p.visits.notnull())
-    return parts(keys, agg(p, keys, numerator=p.visits.median(), denominator=p.count()))
+    return _median(scope, keys, "visits")
 
 
 median_days_to_purchase = public(

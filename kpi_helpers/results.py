@@ -52,7 +52,7 @@ class QueryResults:
 
     def __init__(self, backend: Any, files: Iterable[Path] = ()):
         self._backend = weakref.ref(backend)
-        self._tables: dict[str, str] = {}  # key -> name of a temporary table
+        self._tables: dict[str, ibis.Table] = {}  # key -> a temporary table
         self.files = tuple(Path(f) for f in files)
         self._kept: OrderedDict[Any, pd.DataFrame] = OrderedDict()
         self._signature: tuple | None = self._files_signature()
@@ -79,23 +79,24 @@ class QueryResults:
         """Drop what was kept if a Parquet file changed since (call with the lock held)."""
         signature = self._files_signature() if self.files else ()
         if signature != self._signature:
+            from .loading import release
+
             self._kept.clear()
-            for name in self._tables.values():
-                self._backend().con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for table in self._tables.values():
+                release(self._backend(), table)
             self._tables.clear()
             self._signature = signature
 
     def table(self, key: str, build: Callable[[], ibis.Table]) -> ibis.Table:
         """A temporary table holding ``build()``'s rows, created once (per state of the files):
         for a small derived table that many queries would otherwise recompute from big ones."""
+        from .loading import temp_table
+
         with self._lock:
             self._check_files()
             if key not in self._tables:
-                name = temp_table_name(key)
-                backend = self._backend()
-                backend.con.execute(f'CREATE TEMP TABLE "{name}" AS {backend.compile(build())}')
-                self._tables[key] = name
-            return self._backend().table(self._tables[key])
+                self._tables[key] = temp_table(self._backend(), build(), key)
+            return self._tables[key]
 
     def get(self, expr: ibis.Table) -> pd.DataFrame:
         key = expr.op()

@@ -48,8 +48,11 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
 
     Columns ``key`` ("" for the total, "channel", "device"), ``group``, ``visitors`` and
     ``converted`` (NaN without an orders table). None when a key has more than
-    :data:`MAX_MASK_GROUPS` values (the caller then counts each breakdown on its own).
+    :data:`MAX_MASK_GROUPS` values, or on a backend other than DuckDB (the caller then counts each
+    breakdown on its own: the same numbers, tests/test_traffic.py checks both ways).
     """
+    if not scope.client.fast_paths:  # bit masks (bit_or) are DuckDB's; elsewhere one query per breakdown
+        return None
     values = {k: group_values(scope, k) for k in ("channel", "device")}
     if any(len(v) > MAX_MASK_GROUPS for v in values.values()):
         return None
