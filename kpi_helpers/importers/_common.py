@@ -44,7 +44,7 @@ import pyarrow.csv as pacsv
 
 from ..contract import TABLES
 from ..errors import MAX_EXAMPLES, KpiInputError, Problem
-from ..loading import _sniff_encoding  # the loader's own encoding sniffing, UTF-16 included
+from ..loading import sniff_encoding  # the loader's own encoding sniffing, UTF-16 included
 
 __all__ = [
     "CSV_MAX_ROWS",
@@ -287,7 +287,7 @@ def _peek(path: str, size: int, mtime: int) -> _Peek:
             return _Peek("xlsx", None, None, tuple(_xlsx_rows(Path(path), 40)))
         except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
             return _Peek("unreadable", None, None, ())
-    encoding = _sniff_encoding(head, HEAD_BYTES)
+    encoding = sniff_encoding(head, HEAD_BYTES)
     text = head.decode(encoding, errors="replace")
     if len(head) == HEAD_BYTES and "\n" in text:
         text = text[: text.rfind("\n") + 1]

@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import KpiInputError, Problem
-from ..loading import _read_settings
+from ..loading import read_settings
 from . import business_suite, google_ads, meta_ads, prestashop, shopify, woocommerce
 from ._common import ImportContext, peek_rows
 from .client_folder import Entry, FolderUpdate, sha256_of
@@ -122,7 +122,7 @@ def import_exports(paths: list[Path | str] | Path | str, into: Path | str, *, so
     if folder.exists() and not folder.is_dir():
         raise KpiInputError(Problem("is a file, not a client folder", file=str(folder), expected="a folder"))
     update = FolderUpdate(folder)
-    settings, errors, _ = _read_settings(folder)
+    settings, errors, _ = read_settings(folder)
     if errors:
         raise KpiInputError(errors, header=f"cannot import into {folder}: its client.yml has problems")
     has_settings = folder.is_dir() and any((folder / n).is_file() for n in ("client.yml", "client.yaml"))

@@ -1,0 +1,275 @@
+"""The loaded client, and the entry points: :func:`load_client`, :func:`client_from_frames`, :func:`as_client`.
+
+A :class:`Client` holds the client's tables as Ibis expressions on one backend, its settings, the
+warnings found while loading and the source of each table. Loading validates with DuckDB
+(:mod:`.reading`, :mod:`.checks`); the tables then live on DuckDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import ibis
+import pandas as pd
+
+from .. import deadline
+from ..contract import LOCAL_DATE, TABLE_NAMES, TABLES
+from ..errors import KpiInputError, Problem
+from ..results import register as _keep_results
+from ._text import lit, q
+from .checks import DUCK_TYPE, build_table, future_warnings, reference_warnings
+from .reading import Reader, SourceFile, discover, normalize_header, raw_export_problem
+from .settings import Settings, check_settings, read_settings
+
+__all__ = ["Client", "load_client", "client_from_frames", "as_client", "temp_table", "release"]
+
+
+@dataclass
+class Client:
+    """A client's tables as Ibis expressions on one DuckDB connection, plus its settings.
+
+    ``tables`` holds only the tables the client provided; ``provided`` lists, per table, the
+    columns that were in the input (missing optional columns exist in the tables as nulls, or
+    with their contract default, so that expressions compile the same for every client).
+    """
+
+    settings: Settings
+    con: Any  # ibis DuckDB backend
+    tables: dict[str, ibis.Table]
+    provided: dict[str, frozenset[str]]
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def fast_paths(self) -> bool:
+        """Whether DuckDB-only formulations may be used (the client's tables are on DuckDB)."""
+        return getattr(self.con, "name", None) == "duckdb"
+
+    @property
+    def timezone(self) -> str:
+        return self.settings.timezone
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether ``table`` was provided (and, with ``column``, whether that column was)."""
+        if table not in self.tables:
+            return False
+        return column is None or column in self.provided.get(table, frozenset())
+
+    def table(self, name: str) -> ibis.Table:
+        """The Ibis table ``name``; a :class:`KpiInputError` if the client did not provide it."""
+        if name not in self.tables:
+            raise KpiInputError(Problem(f"the {name} table is not provided", file=str(self.path or self.name)))
+        return self.tables[name]
+
+    def __getitem__(self, name: str) -> ibis.Table:
+        return self.table(name)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: file, format, rows, first and last local date."""
+        rows = []
+        for name, table in self.tables.items():
+            day = table[LOCAL_DATE]
+            n, first, last = table.aggregate(n=table.count(), first=day.min(), last=day.max()).to_pandas().iloc[0]
+            first, last = (None if pd.isna(d) else pd.Timestamp(d).date() for d in (first, last))
+            src = self.sources.get(name)
+            rows.append({
+                "table": name,
+                "file": src.label if src else name,
+                "format": src.describe() if src else "",
+                "rows": int(n),
+                "first_date": first,
+                "last_date": last,
+            })
+        return pd.DataFrame(rows, columns=["table", "file", "format", "rows", "first_date", "last_date"])
+
+    def date_range(self, *, through: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+        """First and last local date over every table (None, None when all are empty); with
+        ``through``, rows dated after it are left out (a typo dated 2062 does not move the period)."""
+        firsts, lasts = [], []
+        for name, table in self.tables.items():
+            day = table[LOCAL_DATE]
+            if through is not None:
+                table = table.filter(day <= through)
+            first, last = table.aggregate(first=day.min(), last=day.max()).execute().iloc[0]
+            if first is not None and not pd.isna(first):
+                firsts.append(pd.Timestamp(first).date())
+                lasts.append(pd.Timestamp(last).date())
+        return (min(firsts), max(lasts)) if firsts else (None, None)
+
+    def today(self) -> dt.date:
+        """Today's date in the client's timezone."""
+        return dt.datetime.now(zoneinfo.ZoneInfo(self.timezone)).date()
+
+    def with_settings(self, **changes: Any) -> "Client":
+        """The same tables with some settings replaced (None leaves a setting as it is)."""
+        if "timezone" in changes and changes["timezone"] not in (None, self.timezone):
+            raise ValueError("the timezone of a loaded client cannot be changed; reload it")
+        return Client(self.settings.replace(**changes), self.con, self.tables, self.provided,
+                      self.sources, self.warnings, self.path)
+
+
+
+def temp_table(backend: Any, expr: ibis.Table, kind: str = "t") -> ibis.Table:
+    """``expr``'s rows kept on ``backend`` until :func:`release`: a temporary table on DuckDB (whose
+    connection Ibis' ``cache`` does not serve with DuckDB 2.0), Ibis' ``cache`` elsewhere (a
+    persisted DataFrame on Spark, a session table on BigQuery)."""
+    if getattr(backend, "name", None) == "duckdb":
+        from ..results import temp_table_name
+
+        name = temp_table_name(kind)
+        backend.con.execute(f"CREATE TEMP TABLE {q(name)} AS {backend.compile(expr)}")
+        return backend.table(name)
+    return expr.cache()
+
+
+def release(backend: Any, table: ibis.Table) -> None:
+    """Drop what :func:`temp_table` kept."""
+    if getattr(backend, "name", None) == "duckdb":
+        backend.con.execute(f"DROP TABLE IF EXISTS {q(table.get_name())}")
+    else:
+        table.release()
+
+
+def _connect(timezone: str):
+    backend = ibis.duckdb.connect()
+    backend.con.execute(f"SET TimeZone = {lit(timezone)}")
+    deadline.watch(backend.con)  # a query past the current deadline (if any) is interrupted
+    return backend
+
+
+def load_client(path: str | Path, **settings: Any) -> Client:
+    """Read a client folder into typed Ibis tables on a new in-process DuckDB connection.
+
+    Parameters
+    ----------
+    path
+        The client folder (``sessions.csv``, ``orders.parquet``, ... and an optional ``client.yml``).
+    **settings
+        Values that replace those of ``client.yml`` (``margin_rate=0.4``, ``language="en"``...);
+        None leaves a setting as it is.
+
+    Returns
+    -------
+    Client
+        Tables (only those provided), settings, warnings (unknown files, orders pointing to unknown
+        sessions) and the source of each table.
+
+    Raises
+    ------
+    KpiInputError
+        Listing every problem found: missing required columns, unparseable timestamps or numbers
+        (with their rows and values), negative amounts, duplicated ids, empty or unreadable files,
+        an empty folder or a folder that is not there.
+    """
+    from ..paths import resolve_client_dir
+
+    folder = resolve_client_dir(path)
+    found, errors, warnings = discover(folder)
+    cfg, cfg_errors, cfg_warnings = read_settings(folder)
+    errors += cfg_errors
+    warnings += cfg_warnings
+    cfg = cfg.replace(**{k: v for k, v in settings.items() if k != "timezone"})
+    if settings.get("timezone"):
+        cfg = cfg.replace(timezone=settings["timezone"])
+    if settings.get("margin_rate") is not None or settings.get("language") is not None:
+        cfg, more, _ = check_settings({k: v for k, v in cfg.__dict__.items()}, file="parameters", default_name=cfg.name)
+        errors += more
+    backend = _connect(cfg.timezone)
+    duck = backend.con
+    provided: dict[str, frozenset[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
+        reader = Reader(duck, Path(tmp))
+        for table, src in found.items():
+            deadline.check()
+            try:
+                rel, prefix = getattr(reader, src.fmt.replace("csv.gz", "csv"))(src)
+                cols, problems = build_table(duck, TABLES[table], src, rel, prefix, materialize=src.fmt != "parquet")
+            except KpiInputError as exc:
+                problems, cols = exc.problems, frozenset()
+            if problems and src.fmt != "parquet":
+                raw = raw_export_problem(src.path, src.label, folder)
+                problems = [raw] if raw is not None else problems
+            errors += problems
+            if not problems:
+                provided[table] = cols
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use client folder {folder}: {len(errors)} problem"
+                                           f"{'s' if len(errors) > 1 else ''}")
+    warnings += reference_warnings(duck, set(provided), found) + future_warnings(duck, set(provided), found)
+    tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
+    _keep_results(backend, [src.path for src in found.values() if src.fmt == "parquet"])
+    return Client(cfg, backend, tables, provided, found, warnings, folder)
+
+
+def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timezone: str = "Europe/Paris",
+                       **settings: Any) -> Client:
+    """A :class:`Client` from pandas DataFrames (or Ibis tables), typed and checked like a folder.
+
+    ``frames`` maps table names of the contract to data; naive datetimes are read in ``timezone``.
+    Other keyword arguments are settings (``margin_rate``, ``product_page_pattern``...).
+    """
+    raw_settings = {"name": name, "timezone": timezone, **settings}
+    cfg, errors, _ = check_settings(raw_settings, file="settings", default_name=name)
+    unknown = [t for t in frames if t not in TABLES]
+    errors += [Problem(f"unknown table {t!r}", expected=f"one of {', '.join(TABLE_NAMES)}") for t in unknown]
+    backend = _connect(cfg.timezone)
+    duck = backend.con
+    provided: dict[str, frozenset[str]] = {}
+    sources: dict[str, SourceFile] = {}
+    with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
+        reader = Reader(duck, Path(tmp))
+        for table, data in frames.items():
+            if table not in TABLES or data is None:
+                continue
+            if isinstance(data, ibis.Table):
+                data = data.to_pandas()
+            if not isinstance(data, pd.DataFrame):
+                data = pd.DataFrame(data)
+            src = SourceFile(table=table, label=f"{table} (DataFrame)")
+            sources[table] = src
+            frame = data.reset_index(drop=True)
+            rel, prefix = reader.frame(src, frame)
+            if frame.empty:
+                # An empty frame is a legitimate "no rows" table in code (unlike an empty export).
+                cols = frozenset(c for c in map(normalize_header, frame.columns) if c in TABLES[table].names)
+                selects = ", ".join([f"CAST(NULL AS {DUCK_TYPE[c.type]}) AS {q(c.name)}" for c in TABLES[table].columns]
+                                    + [f"CAST(NULL AS DATE) AS {q(LOCAL_DATE)}"])
+                duck.execute(f"CREATE OR REPLACE TABLE {q(table)} AS SELECT {selects} LIMIT 0")
+                provided[table] = cols
+                continue
+            cols, problems = build_table(duck, TABLES[table], src, rel, prefix, materialize=True)
+            errors += problems
+            if not problems:
+                provided[table] = cols
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use these tables: {len(errors)} problem{'s' if len(errors) > 1 else ''}")
+    warnings = reference_warnings(duck, set(provided), sources)
+    tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
+    _keep_results(backend)
+    return Client(cfg, backend, tables, provided, sources, warnings, None)
+
+
+def as_client(data: Any, **settings: Any) -> Client:
+    """Whatever a helper was given, as a :class:`Client`.
+
+    Accepts a :class:`Client` (returned as is, or with settings replaced), a client folder path,
+    or a mapping of table names to pandas DataFrames / Ibis tables.
+    """
+    if isinstance(data, Client):
+        changes = {k: v for k, v in settings.items() if v is not None}
+        return data.with_settings(**changes) if changes else data
+    if isinstance(data, (str, Path)):
+        return load_client(data, **settings)
+    if isinstance(data, Mapping):
+        return client_from_frames(data, **settings)
+    raise TypeError(f"expected a Client, a client folder or a dict of tables, got {type(data).__name__}")
