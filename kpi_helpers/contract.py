@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Column", "TableSpec", "TABLES", "TABLE_NAMES", "EXTENSIONS", "DEFAULT_SETTINGS", "LOCAL_DATE"]
+__all__ = ["Column", "TableSpec", "TABLES", "TABLE_NAMES", "EXTENSIONS", "DEFAULT_SETTINGS", "LOCAL_DATE",
+           "BACKENDS"]
 
 #: The column every loaded table gets beside its contract columns: the local date (in the client's
 #: timezone) of its time column, computed once by the loader so that no KPI converts a timezone
@@ -153,4 +154,8 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "product_page_pattern": None,
     "product_title_pattern": None,
     "language": "fr",
+    "backend": "duckdb",  # where the KPIs run: duckdb (embedded) or pyspark
 }
+
+#: The backends the KPIs run on (the loader always validates with DuckDB first)
+BACKENDS = ("duckdb", "pyspark")

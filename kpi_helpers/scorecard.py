@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from . import acquisition, carts, customers, path_to_purchase, product_pages, search, social, traffic  # noqa: F401 (registers KPIs)
+from .contract import BACKENDS
 from .core import KPIS, Period, comparison_period, compute, nan_to_none, resolve_period
 from .errors import KpiInputError, Problem
 from .loading import Client, as_client
@@ -243,10 +244,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--margin-rate", type=float, help="gross margin rate 0..1 (overrides client.yml)")
     parser.add_argument("--compare", choices=["previous_period", "previous_year"], help="add a comparison period")
     parser.add_argument("--format", choices=["json", "table"], default="json")
+    parser.add_argument("--backend", choices=list(BACKENDS),
+                        help="where the KPIs run (default: client.yml's backend, else duckdb); the folder is "
+                             "validated with DuckDB either way")
     args = parser.parse_args(argv)
     from .loading import load_client
 
-    client = load_client(args.client_dir)
+    client = load_client(args.client_dir, backend=args.backend)
     card = scorecard(client, start=args.start, end=args.end, channel=args.channel, device=args.device,
                      margin_rate=args.margin_rate, compare=args.compare)
     if args.format == "json":

@@ -71,7 +71,8 @@ def session(*, timeout: float = START_TIMEOUT) -> Any:
             raise KpiInputError(Problem(f"cannot start Spark: {problem}", column="backend",
                                         expected="Java 17 and the pyspark package, or the duckdb backend"))
         builder = (SparkSession.builder.master(os.environ.get("KPI_SPARK_MASTER", "local[2]")).appName("kpi-kit")
-                   .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+                   .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.shuffle.partitions", os.environ.get("KPI_SPARK_PARTITIONS", "2"))
                    .config("spark.driver.memory", os.environ.get("KPI_SPARK_DRIVER_MEMORY", "2g"))
                    .config("spark.sql.session.timeZone", "UTC"))
         result: dict[str, Any] = {}
@@ -93,6 +94,8 @@ def session(*, timeout: float = START_TIMEOUT) -> Any:
                     pass
             raise KpiInputError(Problem(f"Spark did not start within {timeout:g} s; its JVM was stopped",
                                         column="backend", expected="a working Java 17 and Spark"))
+        if "session" in result:
+            result["session"].sparkContext.setLogLevel("ERROR")
         if "error" in result:
             raise KpiInputError(Problem(f"cannot start Spark ({type(result['error']).__name__}: "
                                         f"{str(result['error']).splitlines()[0][:300]})", column="backend")) from None

@@ -13,6 +13,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 # pip name -> conda-forge name, where they differ
 CONDA_NAME = {"ibis-framework[duckdb]": "ibis-duckdb"}
+# what conda installs that pip cannot: Java for Spark (pip users get Debian's, see the Makefile)
+CONDA_ONLY = {"openjdk"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -23,7 +25,8 @@ def _split(requirement: str) -> tuple[str, str]:
 
 def _pyproject() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    reqs = project["dependencies"] + extras["spark"] + extras["test"]
     out = {}
     for r in reqs:
         name, spec = _split(r)
@@ -37,7 +40,7 @@ def _environment() -> dict[str, str]:
     for dep in env["dependencies"]:
         if isinstance(dep, str):
             name, spec = _split(dep)
-            if name not in ("python", "pip"):
+            if name not in ("python", "pip", *CONDA_ONLY):
                 out[name] = spec
     return out
 

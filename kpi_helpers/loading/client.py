@@ -148,15 +148,16 @@ def _connect(timezone: str):
 
 
 def load_client(path: str | Path, **settings: Any) -> Client:
-    """Read a client folder into typed Ibis tables on a new in-process DuckDB connection.
+    """Read a client folder into typed Ibis tables, validated on a new in-process DuckDB connection.
 
     Parameters
     ----------
     path
         The client folder (``sessions.csv``, ``orders.parquet``, ... and an optional ``client.yml``).
     **settings
-        Values that replace those of ``client.yml`` (``margin_rate=0.4``, ``language="en"``...);
-        None leaves a setting as it is.
+        Values that replace those of ``client.yml`` (``margin_rate=0.4``, ``language="en"``,
+        ``backend="pyspark"``...); None leaves a setting as it is. With ``backend="pyspark"`` the
+        validated tables are handed to Spark (:mod:`.backends`) and the KPIs run there.
 
     Returns
     -------
@@ -181,7 +182,7 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     cfg = cfg.replace(**{k: v for k, v in settings.items() if k != "timezone"})
     if settings.get("timezone"):
         cfg = cfg.replace(timezone=settings["timezone"])
-    if settings.get("margin_rate") is not None or settings.get("language") is not None:
+    if any(settings.get(k) is not None for k in ("margin_rate", "language", "backend")):
         cfg, more, _ = check_settings({k: v for k, v in cfg.__dict__.items()}, file="parameters", default_name=cfg.name)
         errors += more
     backend = _connect(cfg.timezone)
@@ -208,7 +209,12 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     warnings += reference_warnings(duck, set(provided), found) + future_warnings(duck, set(provided), found)
     tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
     _keep_results(backend, [src.path for src in found.values() if src.fmt == "parquet"])
-    return Client(cfg, backend, tables, provided, found, warnings, folder)
+    client = Client(cfg, backend, tables, provided, found, warnings, folder)
+    if cfg.backend == "pyspark":
+        from .backends import on_pyspark
+
+        client = on_pyspark(client)
+    return client
 
 
 def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timezone: str = "Europe/Paris",

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import duckdb
 
-from ..contract import DEFAULT_SETTINGS
+from ..contract import BACKENDS, DEFAULT_SETTINGS
 from ..errors import KpiInputError, Problem, brief
 from ..safeyaml import load_yaml
 
@@ -30,6 +30,7 @@ class Settings:
     product_page_pattern: str | None = None
     product_title_pattern: str | None = None
     language: str = "fr"
+    backend: str = "duckdb"
 
     def replace(self, **changes: Any) -> "Settings":
         values = {k: v for k, v in self.__dict__.items()}
@@ -88,6 +89,12 @@ def check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> t
         errors.append(Problem(f"invalid language {brief(lang)}", file=file, column="language", expected="'fr' or 'en'"))
         lang = "fr"
     values["language"] = lang
+    backend = str(values["backend"]).strip().lower()
+    if backend not in BACKENDS:
+        errors.append(Problem(f"invalid backend {brief(values['backend'])}", file=file, column="backend",
+                              expected=" or ".join(BACKENDS)))
+        backend = "duckdb"
+    values["backend"] = backend
     return Settings(**values), errors, warnings
 
 
