@@ -2,7 +2,8 @@
 
 The rules live in ``channel_rules.yml`` (beside this module): modelled on GA4's default channel
 group, first match wins, plus ``price_comparator`` for the comparison sites French shops use.
-The same rules run in DuckDB (the loader calls :func:`channel_case_sql`) and in Python
+The same rules run in DuckDB (the loader calls :func:`channel_case_sql`), as an Ibis expression on
+any backend (:func:`channel_expr`, for tables already in a warehouse) and in Python
 (:func:`derive_channel`, for tests and one-off checks).
 
 A session with neither source nor medium is ``direct`` (as GA4 does for ``(direct) / (none)``);
@@ -21,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["CHANNELS", "RULES_PATH", "channel_rules", "derive_channel", "channel_case_sql", "ad_platform_rules",
-           "ad_channel"]
+__all__ = ["CHANNELS", "RULES_PATH", "channel_rules", "derive_channel", "channel_case_sql", "channel_expr",
+           "ad_platform_rules", "ad_channel"]
 
 RULES_PATH = Path(__file__).with_name("channel_rules.yml")
 
@@ -94,6 +95,22 @@ def channel_case_sql(source_sql: str, medium_sql: str, campaign_sql: str) -> str
         )
         whens.append(f"WHEN {test} THEN '{channel}'")
     return "(CASE " + " ".join(whens) + " ELSE 'other' END)"
+
+
+def channel_expr(source, medium, campaign):
+    """The rules as an Ibis expression on three columns (or None for a missing one): the same
+    channel as :func:`channel_case_sql` on any backend (the loader's warehouse tables use it)."""
+    import ibis
+
+    def cleaned(col):
+        return ibis.literal("") if col is None else col.cast("string").fill_null("").strip().lower()
+
+    fields = {"source": cleaned(source), "medium": cleaned(medium), "campaign": cleaned(campaign)}
+    cases = []
+    for channel, conds in channel_rules()[1]:
+        test = ibis.and_(*[fields[field].re_search(pattern) for field, pattern in conds])
+        cases.append((test, channel))
+    return ibis.cases(*cases, else_="other")
 
 
 @lru_cache(maxsize=1)

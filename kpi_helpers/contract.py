@@ -154,8 +154,10 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "product_page_pattern": None,
     "product_title_pattern": None,
     "language": "fr",
-    "backend": "duckdb",  # where the KPIs run: duckdb (embedded) or pyspark
+    "backend": "duckdb",  # where the KPIs run: duckdb (embedded), pyspark, or bigquery (with warehouse)
+    "warehouse": None,  # tables already in a warehouse: {project, dataset, database, tables: {table: ref}}
 }
 
-#: The backends the KPIs run on (the loader always validates with DuckDB first)
-BACKENDS = ("duckdb", "pyspark")
+#: The backends the KPIs run on. A folder of files is validated by DuckDB first (then handed to
+#: Spark for pyspark); tables named under ``warehouse`` are checked where they are.
+BACKENDS = ("duckdb", "pyspark", "bigquery")

@@ -123,6 +123,10 @@ def temp_table(backend: Any, expr: ibis.Table, kind: str = "t") -> ibis.Table:
     """``expr``'s rows kept on ``backend`` until :func:`release`: a temporary table on DuckDB (whose
     connection Ibis' ``cache`` does not serve with DuckDB 2.0), Ibis' ``cache`` elsewhere (a
     persisted DataFrame on Spark, a session table on BigQuery)."""
+    try:
+        ibis.get_backend(expr)
+    except Exception:  # an expression that is only compiled (no backend to keep rows on)
+        return expr
     if getattr(backend, "name", None) == "duckdb":
         from ..results import temp_table_name
 
@@ -134,6 +138,10 @@ def temp_table(backend: Any, expr: ibis.Table, kind: str = "t") -> ibis.Table:
 
 def release(backend: Any, table: ibis.Table) -> None:
     """Drop what :func:`temp_table` kept."""
+    try:
+        ibis.get_backend(table)
+    except Exception:  # only compiled: nothing was kept
+        return
     if getattr(backend, "name", None) == "duckdb":
         backend.con.execute(f"DROP TABLE IF EXISTS {q(table.get_name())}")
     else:
@@ -175,16 +183,17 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     from ..paths import resolve_client_dir
 
     folder = resolve_client_dir(path)
-    found, errors, warnings = discover(folder)
-    cfg, cfg_errors, cfg_warnings = read_settings(folder)
-    errors += cfg_errors
-    warnings += cfg_warnings
+    cfg, errors, warnings = read_settings(folder) if folder.is_dir() else (Settings(name=folder.name), [], [])
     cfg = cfg.replace(**{k: v for k, v in settings.items() if k != "timezone"})
     if settings.get("timezone"):
         cfg = cfg.replace(timezone=settings["timezone"])
     if any(settings.get(k) is not None for k in ("margin_rate", "language", "backend")):
         cfg, more, _ = check_settings({k: v for k, v in cfg.__dict__.items()}, file="parameters", default_name=cfg.name)
         errors += more
+    if cfg.warehouse and not errors:
+        return _from_warehouse(cfg, folder, warnings)
+    found, more_errors, more_warnings = discover(folder)
+    errors, warnings = more_errors + errors, more_warnings + warnings
     backend = _connect(cfg.timezone)
     duck = backend.con
     provided: dict[str, frozenset[str]] = {}
@@ -215,6 +224,19 @@ def load_client(path: str | Path, **settings: Any) -> Client:
 
         client = on_pyspark(client)
     return client
+
+
+def _from_warehouse(cfg: Settings, folder: Path, warnings: list[Problem]) -> Client:
+    """A client whose tables are named in ``client.yml``'s ``warehouse``: typed and checked there."""
+    from .warehouse import load_warehouse
+
+    con, tables, provided, labels, errors = load_warehouse(cfg, folder)
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use the tables of {folder / 'client.yml'}: {len(errors)} problem"
+                                           f"{'s' if len(errors) > 1 else ''}")
+    sources = {name: SourceFile(table=name, label=labels[name], fmt=cfg.backend) for name in tables}
+    _keep_results(con)
+    return Client(cfg, con, {t: tables[t] for t in TABLE_NAMES if t in tables}, provided, sources, warnings, folder)
 
 
 def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timezone: str = "Europe/Paris",

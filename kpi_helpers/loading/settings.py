@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import duckdb
 
-from ..contract import BACKENDS, DEFAULT_SETTINGS
+from ..contract import BACKENDS, DEFAULT_SETTINGS, TABLES
 from ..errors import KpiInputError, Problem, brief
 from ..safeyaml import load_yaml
 
@@ -31,6 +31,7 @@ class Settings:
     product_title_pattern: str | None = None
     language: str = "fr"
     backend: str = "duckdb"
+    warehouse: dict | None = None
 
     def replace(self, **changes: Any) -> "Settings":
         values = {k: v for k, v in self.__dict__.items()}
@@ -95,6 +96,23 @@ def check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> t
                               expected=" or ".join(BACKENDS)))
         backend = "duckdb"
     values["backend"] = backend
+    warehouse = values["warehouse"]
+    if warehouse is not None:
+        tables = warehouse.get("tables") if isinstance(warehouse, dict) else None
+        if not isinstance(tables, dict) or not tables or not all(isinstance(k, str) and k in TABLES and isinstance(v, str)
+                                                                  and v.strip() for k, v in tables.items()):
+            errors.append(Problem("invalid warehouse", file=file, column="warehouse",
+                                  expected="a mapping with 'tables': {contract table: table name or Parquet path}, "
+                                           f"tables among {', '.join(TABLES)}"))
+            warehouse = None
+        unknown = sorted(set(warehouse or {}) - {"tables", "project", "dataset", "database"})
+        if unknown:
+            errors.append(Problem(f"unknown warehouse keys {', '.join(map(brief, unknown))}", file=file, column="warehouse",
+                                  expected="tables, project and dataset (BigQuery), database (DuckDB)"))
+    elif backend == "bigquery":
+        errors.append(Problem("backend bigquery needs the client's tables", file=file, column="warehouse",
+                              expected="warehouse: {project: ..., dataset: ..., tables: {sessions: ..., ...}}"))
+    values["warehouse"] = warehouse
     return Settings(**values), errors, warnings
 
 
