@@ -102,3 +102,20 @@ def test_kpi_kpis_with_backend_pyspark_prints_the_same_json(tmp_path):
         return json.loads(out.stdout)
 
     assert same(run(), run("--backend", "pyspark")) == []
+
+
+def test_tables_already_on_spark_are_checked_there_and_give_the_same_scorecard(tmp_path):
+    # Parquet paths stand for object storage (s3a://...): read by Spark, typed and checked there
+    import yaml
+
+    from kpi_helpers.loading import load_client
+    from kpi_helpers.scorecard import scorecard
+    from test_warehouse import export
+
+    tables = export(SAMPLE_DIR / "maison-lune", tmp_path / "lake")
+    (tmp_path / "client").mkdir()
+    (tmp_path / "client" / "client.yml").write_text(yaml.safe_dump(
+        {"name": "Maison Lune", "margin_rate": 0.45, "backend": "pyspark", "warehouse": {"tables": tables}}))
+    client = load_client(tmp_path / "client")
+    assert client.sources["orders"].label.startswith("pyspark:")
+    assert same(scorecard(load_client(SAMPLE_DIR / "maison-lune")), scorecard(client)) == []

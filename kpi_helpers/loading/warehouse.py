@@ -169,7 +169,8 @@ def check_table(typed: ibis.Table, spec: TableSpec, provided: frozenset[str], *,
                                     expected=expected))
     for name in unique:
         if int(row[f"n_{name}"]) != int(row[f"d_{name}"]):
-            g = typed.filter(typed[name].notnull()).group_by(name).aggregate(_n=typed.count())
+            ids = typed.filter(typed[name].notnull())
+            g = ids.group_by(name).aggregate(_n=ids.count())
             total = int(g.filter(g._n > 1).count().to_pandas())
             problems.append(Problem(f"{plural(total, 'duplicated id')}", file=label, column=name, count=total,
                                     expected="each id once"))
