@@ -8,6 +8,8 @@ warnings found while loading and the source of each table. Loading validates wit
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import tempfile
 import zoneinfo
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from ..contract import LOCAL_DATE, TABLE_NAMES, TABLES
 from ..errors import KpiInputError, Problem
 from ..results import register as _keep_results
 from ._text import lit, q
+from . import cache
 from .checks import DUCK_TYPE, build_table, future_warnings, reference_warnings
 from .reading import Reader, SourceFile, discover, normalize_header, raw_export_problem
 from .settings import Settings, check_settings, read_settings
@@ -45,6 +48,8 @@ class Client:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     path: Path | None = None
+    #: per table, (first, last) local date, when the loader knows them (None: computed on demand)
+    bounds: dict[str, tuple[dt.date | None, dt.date | None]] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -95,15 +100,22 @@ class Client:
     def date_range(self, *, through: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
         """First and last local date over every table (None, None when all are empty); with
         ``through``, rows dated after it are left out (a typo dated 2062 does not move the period)."""
+        if self.bounds is None:
+            self.bounds = table_bounds(self.tables)
         firsts, lasts = [], []
-        for name, table in self.tables.items():
-            day = table[LOCAL_DATE]
-            if through is not None:
+        for name, (first, last) in self.bounds.items():
+            if first is None:
+                continue
+            if through is not None and last > through:  # some rows after it: ask the table
+                table = self.tables[name]
+                day = table[LOCAL_DATE]
                 table = table.filter(day <= through)
-            first, last = table.aggregate(first=day.min(), last=day.max()).execute().iloc[0]
-            if first is not None and not pd.isna(first):
-                firsts.append(pd.Timestamp(first).date())
-                lasts.append(pd.Timestamp(last).date())
+                first, last = (None if pd.isna(d) else pd.Timestamp(d).date()
+                               for d in table.aggregate(first=day.min(), last=day.max()).to_pandas().iloc[0])
+                if first is None:
+                    continue
+            firsts.append(first)
+            lasts.append(last)
         return (min(firsts), max(lasts)) if firsts else (None, None)
 
     def today(self) -> dt.date:
@@ -115,8 +127,18 @@ class Client:
         if "timezone" in changes and changes["timezone"] not in (None, self.timezone):
             raise ValueError("the timezone of a loaded client cannot be changed; reload it")
         return Client(self.settings.replace(**changes), self.con, self.tables, self.provided,
-                      self.sources, self.warnings, self.path)
+                      self.sources, self.warnings, self.path, self.bounds)
 
+
+
+def table_bounds(tables: Mapping[str, ibis.Table]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """Per table, its first and last local date (None, None for an empty table)."""
+    out = {}
+    for name, table in tables.items():
+        day = table[LOCAL_DATE]
+        row = table.aggregate(first=day.min(), last=day.max()).to_pandas().iloc[0]
+        out[name] = tuple(None if pd.isna(d) else pd.Timestamp(d).date() for d in (row["first"], row["last"]))
+    return out
 
 
 def temp_table(backend: Any, expr: ibis.Table, kind: str = "t") -> ibis.Table:
@@ -148,10 +170,34 @@ def release(backend: Any, table: ibis.Table) -> None:
         table.release()
 
 
+#: DuckDB's memory for one client (``KPI_MEMORY_LIMIT``, e.g. ``4GB``): beyond it, joins, sorts and
+#: aggregations spill to a temporary folder, so 100M sessions are counted in a bounded memory
+MEMORY_LIMIT = "1GB"
+
+
+def _spill_dir() -> Path:
+    """This process's folder for DuckDB's spilled data (removed at exit)."""
+    global _SPILL
+    if _SPILL is None:
+        import atexit
+        import shutil
+
+        _SPILL = Path(tempfile.mkdtemp(prefix="kpi-spill-"))
+        atexit.register(shutil.rmtree, _SPILL, True)
+    return _SPILL
+
+
+_SPILL: Path | None = None
+
+
 def _connect(timezone: str):
+    """A new in-process DuckDB for one client: its timezone, a memory limit, a folder to spill to."""
     backend = ibis.duckdb.connect()
-    backend.con.execute(f"SET TimeZone = {lit(timezone)}")
-    deadline.watch(backend.con)  # a query past the current deadline (if any) is interrupted
+    con = backend.con
+    con.execute(f"SET TimeZone = {lit(timezone)}")
+    con.execute(f"SET memory_limit = {lit(os.environ.get('KPI_MEMORY_LIMIT', MEMORY_LIMIT))}")
+    con.execute(f"SET temp_directory = {lit(str(_spill_dir()))}")
+    deadline.watch(con)  # a query past the current deadline (if any) is interrupted
     return backend
 
 
@@ -194,6 +240,12 @@ def load_client(path: str | Path, **settings: Any) -> Client:
         return _from_warehouse(cfg, folder, warnings)
     found, more_errors, more_warnings = discover(folder)
     errors, warnings = more_errors + errors, more_warnings + warnings
+    sig = None
+    if not errors:
+        sig = cache.signature([src.path for src in found.values()] + [folder / "client.yml", folder / "client.yaml"])
+        hit = cache.read_entry(folder, sig, cfg.timezone)
+        if hit is not None:
+            return _on_backend(_from_cache(cfg, folder, found, warnings, *hit))
     backend = _connect(cfg.timezone)
     duck = backend.con
     provided: dict[str, frozenset[str]] = {}
@@ -215,15 +267,80 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     if errors:
         raise KpiInputError(errors, header=f"cannot use client folder {folder}: {len(errors)} problem"
                                            f"{'s' if len(errors) > 1 else ''}")
-    warnings += reference_warnings(duck, set(provided), found) + future_warnings(duck, set(provided), found)
+    references = reference_warnings(duck, set(provided), found)
+    future = future_warnings(duck, set(provided), found)
     tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
+    bounds = table_bounds(tables)
+    with cache.writing(folder) as entry:
+        if entry is not None:
+            _write_cache(entry, duck, folder, found, provided, sig, cfg.timezone, references, future, bounds)
     _keep_results(backend, [src.path for src in found.values() if src.fmt == "parquet"])
-    client = Client(cfg, backend, tables, provided, found, warnings, folder)
-    if cfg.backend == "pyspark":
+    return _on_backend(Client(cfg, backend, tables, provided, found, warnings + references + future, folder, bounds))
+
+
+def _on_backend(client: Client) -> Client:
+    """The client on the backend its settings name (DuckDB's own tables, or handed to Spark)."""
+    if client.settings.backend == "pyspark":
         from .backends import on_pyspark
 
-        client = on_pyspark(client)
+        return on_pyspark(client)
     return client
+
+
+def _write_cache(entry: Path, duck: Any, folder: Path, found: dict[str, SourceFile], provided: dict[str, frozenset[str]],
+                 sig: dict, timezone: str, references: list[Problem], future: list[Problem],
+                 bounds: dict[str, tuple]) -> None:
+    """What validation concluded, for :func:`_from_cache`: the typed views over Parquet files (their
+    SQL), the typed rows of the other files (as Parquet), provided columns, warnings, date bounds."""
+    views = dict(duck.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall())
+    tables = {}
+    for name, cols in provided.items():
+        src = found[name]
+        meta: dict[str, Any] = {"provided": sorted(cols), "encoding": src.encoding, "separator": src.separator,
+                                "french": src.french}
+        if src.fmt == "parquet":
+            meta["views"] = [views[f"_raw_{name}"], views[name]]
+        else:
+            duck.execute(f"COPY {q(name)} TO {lit(str(entry / f'{name}.parquet'))} (FORMAT parquet)")
+            meta["parquet"] = f"{name}.parquet"
+        tables[name] = meta
+    manifest = {"format": cache.FORMAT, "folder": str(folder.resolve()), "signature": sig, "settings": timezone,
+                "tables": tables, "references": cache.problems_to_json(references),
+                "future": {"date": cache.today_iso(timezone), "problems": cache.problems_to_json(future)},
+                "bounds": {n: [None if d is None else d.isoformat() for d in b] for n, b in bounds.items()}}
+    (entry / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _from_cache(cfg: Settings, folder: Path, found: dict[str, SourceFile], warnings: list[Problem], entry: Path,
+                manifest: dict) -> Client:
+    """A client folder loaded from what its validation concluded (no row read)."""
+    backend = _connect(cfg.timezone)
+    duck = backend.con
+    provided = {}
+    files = [src.path for src in found.values() if src.fmt == "parquet"]
+    for name, meta in manifest["tables"].items():
+        if "views" in meta:
+            for sql in meta["views"]:
+                duck.execute(sql)
+        else:
+            path = entry / meta["parquet"]
+            duck.execute(f"CREATE VIEW {q(name)} AS SELECT * FROM read_parquet({lit(str(path))})")
+            files.append(path)
+        provided[name] = frozenset(meta["provided"])
+        src = found[name]
+        src.encoding, src.separator, src.french = meta["encoding"], meta["separator"], meta["french"]
+    bounds = {n: tuple(None if d is None else dt.date.fromisoformat(d) for d in b) for n, b in manifest["bounds"].items()}
+    tomorrow = dt.date.fromisoformat(cache.today_iso(cfg.timezone)) + dt.timedelta(days=1)
+    if manifest["future"]["date"] == cache.today_iso(cfg.timezone):
+        future = cache.problems_from_json(manifest["future"]["problems"])
+    elif all(last is None or last <= tomorrow for _, last in bounds.values()):
+        future = []
+    else:  # rows after tomorrow, and another day: count them again
+        future = future_warnings(duck, set(provided), found)
+    tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
+    _keep_results(backend, files)
+    warnings = warnings + cache.problems_from_json(manifest["references"]) + future
+    return Client(cfg, backend, tables, provided, found, warnings, folder, bounds)
 
 
 def _from_warehouse(cfg: Settings, folder: Path, warnings: list[Problem]) -> Client:
