@@ -40,7 +40,7 @@ from compare import disagreements  # noqa: E402
 
 PY = sys.executable
 TARGETS = {"kit_vs_sql": 1.3, "pandas_vs_kit": 8.0, "kit_peak_mb": 2048.0, "render_s": 0.5, "validate_10m_s": 10.0}
-IMPLS = ("kit", "sql", "sql-tuned", "pandas")
+IMPLS = ("kit", "sql", "sql-tuned", "pandas", "kit-spark")
 BUSY_CORES = 0.25  # CPU used by other processes during a step (in cores) above which its time is flagged
 
 
@@ -255,20 +255,21 @@ def main(argv: list[str] | None = None) -> int:
         by = {(r["sessions"], r["period"], r["impl"]): r for r in report["scorecard"]}
         for n in sizes:
             for period in ("month", "full"):
-                k, s, t, p = (by.get((n, period, i)) for i in IMPLS)
-                dates = (k or s or p or t)["dates"]
-                row = [_label(n), f"{period} ({dates})"]
-                for r in (k, s, t, p):
+                k, s, t, p, ks = (by.get((n, period, i)) for i in IMPLS)
+                dates = (k or s or p or t or ks)["dates"]
+                row = [_label(n), f"{period} ({dates})",
+                       fmt_s(k["detail"]["load_client"]) if k and isinstance(k.get("detail"), dict) else "–"]
+                for r in (k, s, t, p, ks):
                     row += [f"{fmt_s(r['seconds'])}{_star(r)}", f"{r['peak_mb']:.0f}"] if r else ["–", "–"]
                 row.append(f"{k['seconds'] / s['seconds']:.2f}" if k and s else "–")
+                row.append(f"{k['seconds'] / t['seconds']:.2f}" if k and t else "–")
                 row.append(f"{p['seconds'] / k['seconds']:.2f}" if k and p else "–")
-                row.append(f"{k['cpu_seconds'] / s['cpu_seconds']:.2f} / {p['cpu_seconds'] / k['cpu_seconds']:.2f}"
-                           if k and s and p else "–")
                 rows.append(row)
-        md.append("### Scorecard (seconds in process: reading + computing; peak RSS of the process; the last "
-                  "column gives kit/SQL and pandas/kit on CPU time, less sensitive to other processes)\n\n"
-                  + table(["sessions", "period", "kit s", "kit MB", "SQL s", "SQL MB", "tuned SQL s", "tuned SQL MB",
-                           "pandas s", "pandas MB", "kit/SQL", "pandas/kit", "same on CPU time"], rows))
+        md.append("### Scorecard (seconds in process: loading + computing, of which loading in the third column; "
+                  "peak RSS of the process (for Spark, of the Python driver only, not of its JVM))\n\n"
+                  + table(["sessions", "period", "kit load s", "kit s", "kit MB", "SQL s", "SQL MB", "tuned SQL s",
+                           "tuned SQL MB", "pandas s", "pandas MB", "kit on Spark s", "Spark driver MB", "kit/SQL",
+                           "kit/tuned SQL", "pandas/kit"], rows))
         n_bad = len(report["disagreements"])
         md.append(f"Disagreements between the implementations: {n_bad}"
                   + ("" if not n_bad else "\n\n" + "\n".join(

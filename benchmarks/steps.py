@@ -2,6 +2,7 @@
 the peak RSS the parent reads with ``os.wait4`` belongs to this step alone).
 
     python benchmarks/steps.py kit CLIENT_DIR [--start D --end D] --out FILE
+    python benchmarks/steps.py kit-spark CLIENT_DIR [--start D --end D] --out FILE   (the kit on local Spark)
     python benchmarks/steps.py sql CLIENT_DIR [--start D --end D] --out FILE
     python benchmarks/steps.py sql-tuned CLIENT_DIR [--start D --end D] --out FILE
     python benchmarks/steps.py pandas CLIENT_DIR [--start D --end D] --out FILE
@@ -56,7 +57,7 @@ def _kit(args) -> dict:
     search.top_zero_result_queries = timed(search.top_zero_result_queries, lambda a, k: "top_zero_result_queries (breakdown)")
     Client.date_range = timed(Client.date_range, lambda a, k: "date_range (default period)")
     imported, cpu0 = time.perf_counter(), time.process_time()
-    client = load_client(args.client_dir)
+    client = load_client(args.client_dir, backend=getattr(args, "backend", None))
     loaded = time.perf_counter()
     card = sc.scorecard(client, start=args.start, end=args.end, margin_rate=args.margin_rate)
     done = time.perf_counter()
@@ -135,7 +136,7 @@ def _widgets(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run one benchmark step in this process.")
-    parser.add_argument("step", choices=["kit", "sql", "sql-tuned", "pandas", "widgets"])
+    parser.add_argument("step", choices=["kit", "kit-spark", "sql", "sql-tuned", "pandas", "widgets"])
     parser.add_argument("client_dir")
     parser.add_argument("--start")
     parser.add_argument("--end")
@@ -143,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    result = {"kit": _kit, "sql": _sql, "sql-tuned": lambda a: _sql(a, tuned=True), "pandas": _pandas,
-              "widgets": _widgets}[args.step](args)
+    args.backend = "pyspark" if args.step == "kit-spark" else None
+    result = {"kit": _kit, "kit-spark": _kit, "sql": _sql, "sql-tuned": lambda a: _sql(a, tuned=True),
+              "pandas": _pandas, "widgets": _widgets}[args.step](args)
     write_json(args.out, result)
     return 0
 

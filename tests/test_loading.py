@@ -371,3 +371,15 @@ def test_blank_parquet_ids_in_a_required_column_are_reported_with_their_rows(tmp
     [problem] = info.value.problems
     assert (problem.column, problem.count) == ("visitor_id", 2)
     assert [row for row, _ in problem.examples] == ["row 2", "row 3"]
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["distinct count", "grouping (big table)"])
+def test_duplicated_ids_are_found_the_same_way_for_a_table_too_big_for_a_distinct_count(tmp_path, monkeypatch, in_memory):
+    if not in_memory:  # as for 100M rows under a 1 GB memory limit: ids grouped, which spills to disk
+        monkeypatch.setattr("kpi_helpers.loading.checks.distinct_rows_in_memory", lambda duck: 0)
+    rows = "".join(f"o{i % 7},c{i},2024-03-01 10:00:00,1\n" for i in range(10))  # o0, o1, o2 twice
+    write(tmp_path, "orders.csv", "order_id,customer_id,ordered_at,revenue\n" + rows)
+    with pytest.raises(KpiInputError) as info:
+        load_client(tmp_path)
+    [problem] = info.value.problems
+    assert problem.message == "3 duplicated ids (the first is on line 2, line 9)" and problem.count == 3

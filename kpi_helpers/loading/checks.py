@@ -232,10 +232,11 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
 
     clean: set[str] = set()  # text columns with nothing to trim and no empty string
     # ids counted and counted distinct in the same scan (as they are for a candidate column, valid
-    # if it turns out clean)
+    # if it turns out clean); not for a big table: a distinct count holds every id in memory, when
+    # grouping them (what _duplicate_problems does then) spills to disk under the memory limit
     unique: dict[str, str] = {}  # column -> key sql
     for col in spec.columns:
-        if col.unique and col.name in by_norm:
+        if col.unique and col.name in by_norm and n_rows <= distinct_rows_in_memory(duck):
             src_sql = q(by_norm[col.name])
             unique[col.name] = src_sql if col.name in dirty else \
                 _typed_sql(col, src_sql, _kind(raw_types[by_norm[col.name]]), src.french)[0]
@@ -282,6 +283,16 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
     return frozenset(provided), problems
 
 
+def distinct_rows_in_memory(duck: duckdb.DuckDBPyConnection) -> int:
+    """Rows of ids a distinct count may hold in memory: about 64 bytes each within the connection's
+    memory limit (1 GB: 16M rows); beyond, ids are grouped instead, which spills to disk."""
+    limit = duck.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    number, unit = str(limit).split() if " " in str(limit) else (str(limit)[:-3], str(limit)[-3:])
+    factor = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "KB": 10**3, "MB": 10**6, "GB": 10**9,
+              "TB": 10**12}.get(unit.strip(), 10**9)
+    return int(float(number) * factor) // 64
+
+
 def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, prefix: str, src: SourceFile,
                         raw_name: str, raw_type: str, *, clean: bool = False,
                         counts: tuple[int, int] | None = None) -> list[Problem]:
@@ -289,20 +300,25 @@ def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, 
     column has no value to trim, so it is compared as it is; ``counts``: the number of ids and of
     distinct ids, when the caller already has them)."""
     key = q(raw_name) if clean else _typed_sql(col, q(raw_name), _kind(raw_type), src.french)[0]
-    # one cheap pass first (twice as fast on 10M ids as grouping with row numbers); the rows of the
-    # duplicates are only looked for when there are some
-    n, distinct = counts or duck.execute(f"SELECT count({key}), count(DISTINCT {key}) FROM {rel}").fetchall()[0]
-    if n == distinct:
-        return []
+    # with the counts of one cheap pass (twice as fast on 10M ids as grouping), the rows of the
+    # duplicates are only looked for when there are some; without them, one grouping (which spills)
+    repeated = f"SELECT count(*) FROM (SELECT {key} AS k FROM {rel} WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
+    if counts is not None:
+        if counts[0] == counts[1]:
+            return []
+        total = None
+    else:
+        total = duck.execute(repeated).fetchall()[0][0]
+        if not total:
+            return []
     dup = duck.execute(
         f"SELECT k, count(*) AS n, min(__row) AS first FROM (SELECT {key} AS k, __row FROM {rel}) "
         f"WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1 ORDER BY first LIMIT {MAX_EXAMPLES}"
     ).fetchall()
     if not dup:
         return []
-    total = duck.execute(
-        f"SELECT count(*) FROM (SELECT {key} AS k FROM {rel} WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
-    ).fetchall()[0][0]
+    if total is None:
+        total = duck.execute(repeated).fetchall()[0][0]
     rows = duck.execute(f"SELECT __row FROM {rel} WHERE {key} = ? ORDER BY __row LIMIT {MAX_EXAMPLES}",
                         [dup[0][0]]).fetchall()
     where = ", ".join(f"{prefix} {r}" for (r,) in rows)

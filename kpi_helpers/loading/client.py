@@ -197,6 +197,7 @@ def _connect(timezone: str):
     con.execute(f"SET TimeZone = {lit(timezone)}")
     con.execute(f"SET memory_limit = {lit(os.environ.get('KPI_MEMORY_LIMIT', MEMORY_LIMIT))}")
     con.execute(f"SET temp_directory = {lit(str(_spill_dir()))}")
+    con.execute("SET enable_progress_bar = false")  # a long validation prints nothing on a terminal
     deadline.watch(con)  # a query past the current deadline (if any) is interrupted
     return backend
 
