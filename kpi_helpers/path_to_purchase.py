@@ -73,7 +73,7 @@ def order_paths(scope: Scope) -> ibis.Table:
 def _order_paths(scope: Scope) -> ibis.Table:
     o = scope.orders(session_attributes=True).filter(lambda t: t.buyer_visitor.notnull())
     # first visits and visit ranks only for the visitors who ordered in the scope (a semi-join
-    # before the window function: all their sessions, all history, but not everybody's); the
+    # first: all their sessions, all history, but not everybody's); the
     # visitor of the order's session too, when orders.visitor_id names another one (the rank is
     # that of the session among its own visitor's sessions)
     everyone = scope.all_sessions()
@@ -81,12 +81,18 @@ def _order_paths(scope: Scope) -> ibis.Table:
         o.filter(o.session_visitor.notnull()).select(_bv=o.session_visitor)).distinct()
     s = everyone.filter(everyone.visitor_id.isin(buyers._bv))
     first = s.group_by(_fv=s.visitor_id).aggregate(_first_at=s.started_at.min())
-    ranked = s.select(
-        _rs=s.session_id,
-        _rank=ibis.row_number().over(group_by=s.visitor_id, order_by=[s.started_at, s.session_id]) + 1,
-    )
+    # the rank of the order's session among its visitor's sessions (by start, then id) is the number
+    # of that visitor's sessions up to it: counted by a join and an aggregation, which spill to disk
+    # under the memory limit (a window over every buyer's sessions of all history does not)
+    mine = o.filter(o.session_id.notnull()).select(_oid=o.order_id, _sid=o.session_id)
+    own = s.select(_rs=s.session_id, _rv=s.visitor_id, _rat=s.started_at)
+    mine = mine.join(own, mine._sid == own._rs)
+    other = s.select(_v2=s.visitor_id, _at2=s.started_at, _id2=s.session_id)
+    pairs = mine.join(other, [mine._rv == other._v2,
+                              (other._at2 < mine._rat) | ((other._at2 == mine._rat) & (other._id2 <= mine._rs))])
+    ranked = pairs.group_by(_ro=pairs._oid).aggregate(_rank=pairs.count())
     o = o.left_join(first, o.buyer_visitor == first._fv).drop("_fv")
-    o = o.left_join(ranked, o.session_id == ranked._rs).drop("_rs")
+    o = o.left_join(ranked, o.order_id == ranked._ro).drop("_ro")
     # orders without a (known) session: sessions of the visitor started at or before the order
     no_session = o.filter(o._rank.isnull()).select("order_id", "buyer_visitor", "ordered_at")
     visits_of = s.select(_v=s.visitor_id, _at=s.started_at)
