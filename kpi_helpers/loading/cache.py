@@ -4,7 +4,7 @@ Validating a folder reads every row (10M sessions: seconds; 100M: half a minute)
 has not changed since, loading it again only needs what validation concluded: for each table, the
 typed view over a Parquet file (the SQL of its view), or the typed rows of a CSV or Excel file
 already written as Parquet; the columns it provided; the warnings; each table's first and last
-local date. That is an *entry* of this cache, one per client folder, in
+local date and number of rows. That is an *entry* of this cache, one per client folder, in
 ``$KPI_CACHE_DIR`` (default ``$XDG_CACHE_HOME/kpi-kit``, else ``~/.cache/kpi-kit``), never in the
 client folder (which may be read-only, shared or under version control). ``KPI_CACHE=off``
 disables it.
@@ -35,7 +35,7 @@ from ..errors import Problem
 __all__ = ["FORMAT", "MAX_ENTRIES", "enabled", "cache_root", "entry_dir", "signature", "read_entry", "writing",
            "problems_to_json", "problems_from_json"]
 
-FORMAT = 1  # bump when what validation concludes, or how it is written, changes
+FORMAT = 2  # bump when what validation concludes, or how it is written, changes
 MAX_ENTRIES = 64
 _CHUNK = 1 << 20
 

@@ -48,8 +48,8 @@ class Client:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     path: Path | None = None
-    #: per table, (first, last) local date, when the loader knows them (None: computed on demand)
-    bounds: dict[str, tuple[dt.date | None, dt.date | None]] | None = field(default=None, repr=False)
+    #: per table, (first local date, last local date, rows), when the loader knows them (None: computed on demand)
+    stats: dict[str, tuple[dt.date | None, dt.date | None, int]] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -81,11 +81,11 @@ class Client:
 
     def summary(self) -> pd.DataFrame:
         """One row per table: file, format, rows, first and last local date."""
+        if self.stats is None:
+            self.stats = table_stats(self.tables)
         rows = []
-        for name, table in self.tables.items():
-            day = table[LOCAL_DATE]
-            n, first, last = table.aggregate(n=table.count(), first=day.min(), last=day.max()).to_pandas().iloc[0]
-            first, last = (None if pd.isna(d) else pd.Timestamp(d).date() for d in (first, last))
+        for name in self.tables:
+            first, last, n = self.stats[name]
             src = self.sources.get(name)
             rows.append({
                 "table": name,
@@ -100,10 +100,10 @@ class Client:
     def date_range(self, *, through: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
         """First and last local date over every table (None, None when all are empty); with
         ``through``, rows dated after it are left out (a typo dated 2062 does not move the period)."""
-        if self.bounds is None:
-            self.bounds = table_bounds(self.tables)
+        if self.stats is None:
+            self.stats = table_stats(self.tables)
         firsts, lasts = [], []
-        for name, (first, last) in self.bounds.items():
+        for name, (first, last, _) in self.stats.items():
             if first is None:
                 continue
             if through is not None and last > through:  # some rows after it: ask the table
@@ -127,17 +127,18 @@ class Client:
         if "timezone" in changes and changes["timezone"] not in (None, self.timezone):
             raise ValueError("the timezone of a loaded client cannot be changed; reload it")
         return Client(self.settings.replace(**changes), self.con, self.tables, self.provided,
-                      self.sources, self.warnings, self.path, self.bounds)
+                      self.sources, self.warnings, self.path, self.stats)
 
 
 
-def table_bounds(tables: Mapping[str, ibis.Table]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
-    """Per table, its first and last local date (None, None for an empty table)."""
+def table_stats(tables: Mapping[str, ibis.Table]) -> dict[str, tuple[dt.date | None, dt.date | None, int]]:
+    """Per table, its first and last local date (None for an empty table) and its number of rows."""
     out = {}
     for name, table in tables.items():
         day = table[LOCAL_DATE]
-        row = table.aggregate(first=day.min(), last=day.max()).to_pandas().iloc[0]
-        out[name] = tuple(None if pd.isna(d) else pd.Timestamp(d).date() for d in (row["first"], row["last"]))
+        row = table.aggregate(first=day.min(), last=day.max(), n=table.count()).to_pandas().iloc[0]
+        first, last = (None if pd.isna(d) else pd.Timestamp(d).date() for d in (row["first"], row["last"]))
+        out[name] = (first, last, int(row["n"]))
     return out
 
 
@@ -271,12 +272,12 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     references = reference_warnings(duck, set(provided), found)
     future = future_warnings(duck, set(provided), found)
     tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
-    bounds = table_bounds(tables)
+    stats = table_stats(tables)
     with cache.writing(folder) as entry:
         if entry is not None:
-            _write_cache(entry, duck, folder, found, provided, sig, cfg.timezone, references, future, bounds)
+            _write_cache(entry, duck, folder, found, provided, sig, cfg.timezone, references, future, stats)
     _keep_results(backend, [src.path for src in found.values() if src.fmt == "parquet"])
-    return _on_backend(Client(cfg, backend, tables, provided, found, warnings + references + future, folder, bounds))
+    return _on_backend(Client(cfg, backend, tables, provided, found, warnings + references + future, folder, stats))
 
 
 def _on_backend(client: Client) -> Client:
@@ -290,9 +291,9 @@ def _on_backend(client: Client) -> Client:
 
 def _write_cache(entry: Path, duck: Any, folder: Path, found: dict[str, SourceFile], provided: dict[str, frozenset[str]],
                  sig: dict, timezone: str, references: list[Problem], future: list[Problem],
-                 bounds: dict[str, tuple]) -> None:
+                 stats: dict[str, tuple]) -> None:
     """What validation concluded, for :func:`_from_cache`: the typed views over Parquet files (their
-    SQL), the typed rows of the other files (as Parquet), provided columns, warnings, date bounds."""
+    SQL), the typed rows of the other files (as Parquet), provided columns, warnings, date bounds and rows."""
     views = dict(duck.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall())
     tables = {}
     for name, cols in provided.items():
@@ -308,7 +309,7 @@ def _write_cache(entry: Path, duck: Any, folder: Path, found: dict[str, SourceFi
     manifest = {"format": cache.FORMAT, "folder": str(folder.resolve()), "signature": sig, "settings": timezone,
                 "tables": tables, "references": cache.problems_to_json(references),
                 "future": {"date": cache.today_iso(timezone), "problems": cache.problems_to_json(future)},
-                "bounds": {n: [None if d is None else d.isoformat() for d in b] for n, b in bounds.items()}}
+                "stats": {n: [None if d is None else d.isoformat() for d in st[:2]] + [st[2]] for n, st in stats.items()}}
     (entry / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
@@ -330,18 +331,19 @@ def _from_cache(cfg: Settings, folder: Path, found: dict[str, SourceFile], warni
         provided[name] = frozenset(meta["provided"])
         src = found[name]
         src.encoding, src.separator, src.french = meta["encoding"], meta["separator"], meta["french"]
-    bounds = {n: tuple(None if d is None else dt.date.fromisoformat(d) for d in b) for n, b in manifest["bounds"].items()}
+    stats = {n: (*(None if d is None else dt.date.fromisoformat(d) for d in st[:2]), int(st[2]))
+             for n, st in manifest["stats"].items()}
     tomorrow = dt.date.fromisoformat(cache.today_iso(cfg.timezone)) + dt.timedelta(days=1)
     if manifest["future"]["date"] == cache.today_iso(cfg.timezone):
         future = cache.problems_from_json(manifest["future"]["problems"])
-    elif all(last is None or last <= tomorrow for _, last in bounds.values()):
+    elif all(last is None or last <= tomorrow for _, last, _ in stats.values()):
         future = []
     else:  # rows after tomorrow, and another day: count them again
         future = future_warnings(duck, set(provided), found)
     tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
     _keep_results(backend, files)
     warnings = warnings + cache.problems_from_json(manifest["references"]) + future
-    return Client(cfg, backend, tables, provided, found, warnings, folder, bounds)
+    return Client(cfg, backend, tables, provided, found, warnings, folder, stats)
 
 
 def _from_warehouse(cfg: Settings, folder: Path, warnings: list[Problem]) -> Client:
