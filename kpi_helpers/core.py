@@ -56,7 +56,11 @@ __all__ = [
     "agg",
     "parts",
     "group_values",
+    "bucket",
     "median_from_counts",
+    "hash_parts",
+    "in_part",
+    "scope_rows",
     "public",
     "nan_to_none",
     "KpiDef",
@@ -171,7 +175,8 @@ def excluded_status(status: ibis.Value) -> ibis.Value:
     return status.strip().lower().isin(EXCLUDED_STATUSES).fill_null(False)
 
 
-def _bucket(date: ibis.Value, freq: str) -> ibis.Value:
+def bucket(date: ibis.Value, freq: str) -> ibis.Value:
+    """``date`` itself (freq D), or the Monday of its ISO week (W) or the first of its month (M)."""
     return date if freq == "D" else date.truncate(freq)
 
 
@@ -233,7 +238,7 @@ class Scope:
     def _with_bucket(self, t: ibis.Table, ts_col: str) -> ibis.Table:
         """``t`` with ``period_start``, the day, week or month of its local date (``freq``)."""
         if self.freq:
-            t = t.mutate(period_start=_bucket(t[LOCAL_DATE], self.freq))
+            t = t.mutate(period_start=bucket(t[LOCAL_DATE], self.freq))
         return t
 
     # -- sessions
@@ -251,7 +256,8 @@ class Scope:
     def all_orders(self, *, session_attributes: bool | None = None) -> ibis.Table:
         """Valid orders (not cancelled/refunded) of all history with the attributes of their session:
         ``channel``, ``device`` (``unknown`` without a session), ``buyer_visitor``
-        (``orders.visitor_id``, else the session's visitor) and ``session_visitor``.
+        (``orders.visitor_id``, else the session's visitor), ``session_visitor``,
+        ``session_started_at`` and ``session_local_date``.
 
         The join with the sessions is made only when needed: ``session_attributes=True``, or (by
         default) when a segment filter or a channel/device breakdown is in force; otherwise
@@ -268,14 +274,16 @@ class Scope:
         o = self.client.table("orders")
         o = o.filter(~excluded_status(o.status))
         return o.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"), buyer_visitor=o.visitor_id,
-                        session_visitor=ibis.null("string"))
+                        session_visitor=ibis.null("string"), session_started_at=ibis.null(o.ordered_at.type()),
+                        session_local_date=ibis.null("date"))
 
     def _orders_with_sessions(self) -> ibis.Table:
         o = self.client.table("orders")
         o = o.filter(~excluded_status(o.status))
         s = self.all_sessions().select(
             _sid=lambda t: t.session_id, _channel=lambda t: t.channel, _device=lambda t: t.device,
-            _visitor=lambda t: t.visitor_id,
+            _visitor=lambda t: t.visitor_id, session_started_at=lambda t: t.started_at,
+            session_local_date=lambda t: t[LOCAL_DATE],
         )
         o = o.left_join(s, o.session_id == s._sid)
         return o.mutate(
@@ -438,6 +446,31 @@ def median_from_counts(counts: pd.DataFrame, keys: Sequence[str], value: str, n:
     if not keys and not rows:  # no value at all: a null median over 0
         rows.append({"numerator": np.nan, "denominator": 0.0})
     return pd.DataFrame(rows, columns=[*keys, "numerator", "denominator"])
+
+
+def hash_parts(scope: Scope, rows: int, bytes_per_row: int) -> int:
+    """In how many parts a query over ``rows`` rows of about ``bytes_per_row`` bytes of state each
+    runs: 1, unless the client's DuckDB memory limit cannot hold them (other backends manage their
+    own memory). Parts split the rows by a hash of a key (see :func:`in_part`): each part's groups
+    fit in memory, and counts over disjoint parts add up to the whole."""
+    room = scope.client.rows_in_memory(bytes_per_row)
+    if not room or rows <= room:
+        return 1
+    return -(-int(rows) // room)
+
+
+def in_part(value: ibis.Value, part: tuple[int, int] | None) -> ibis.Value:
+    """Whether ``value``'s hash falls in part ``i`` of ``n`` (``part=(i, n)``; None: every row)."""
+    if part is None or part[1] == 1:
+        return ibis.literal(True)
+    i, n = part
+    return ((value.hash() % n) + n) % n == i
+
+
+def scope_rows(scope: Scope) -> int:
+    """The scope's sessions (the same query as the ``sessions`` KPI: its result is kept once)."""
+    s = scope.sessions()
+    return int(run(agg(s, [], numerator=s.count()))["numerator"].iloc[0])
 
 
 def group_values(scope: Scope, key: str) -> list[Any]:

@@ -20,7 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .core import KPIS, Scope, kpi, make_scope, median_from_counts, public, unavailable_reason
+from .core import KPIS, Scope, hash_parts, in_part, kpi, make_scope, median_from_counts, public, unavailable_reason
 from .loading import as_client, release, temp_table
 from .results import run
 
@@ -58,20 +58,54 @@ def shared_paths():
             release(con, table)
 
 
+#: bytes of state per session in the order paths' joins and aggregations (ids, starts, counts)
+PATH_BYTES = 64
+
+
+def _parts(scope: Scope) -> int:
+    """In how many parts (by a hash of the buyer's visitor id) the order paths are computed: the
+    buyers' sessions of all history must fit within the memory limit in each."""
+    return hash_parts(scope, scope.client.rows("sessions"), PATH_BYTES)
+
+
 def order_paths(scope: Scope) -> ibis.Table:
     """One row per order of the scope with ``days`` and ``visits`` before purchase (nulls when the
-    visitor has no session before the order), keeping the order's breakdown columns."""
+    visitor has no session before the order), keeping the order's breakdown columns.
+
+    Within :func:`shared_paths` the rows are kept on the backend (computed in parts when the
+    buyers' sessions exceed the memory limit); otherwise this is the expression itself.
+    """
+    n = _parts(scope)
     if _CACHE is None:
         return _order_paths(scope)
     key = (id(scope.client.con), scope.period, scope.channel, scope.device, scope.freq, scope.keys)
     if key not in _CACHE:
         con = scope.client.con
-        _CACHE[key] = (con, temp_table(con, _order_paths(scope), "order_paths"))
+        exprs = [_order_paths(scope, (i, n)) for i in range(n)] if n > 1 else _order_paths(scope)
+        _CACHE[key] = (con, temp_table(con, exprs, "order_paths"))
     return _CACHE[key][1]
 
 
-def _order_paths(scope: Scope) -> ibis.Table:
+def path_counts(scope: Scope, column: str, keys) -> pd.DataFrame:
+    """Orders per (keys, ``column``) value (days or visits; orders without one left out), in a
+    column ``_n``: from the kept order paths, or summed over parts when they are not kept and the
+    buyers' sessions exceed the memory limit (orders of disjoint visitors add up)."""
+    n = _parts(scope)
+    if _CACHE is not None or n == 1:
+        p = order_paths(scope)
+        p = p.filter(p[column].notnull())
+        return run(p.group_by([*keys, column]).aggregate(_n=p.count()))
+    frames = []
+    for i in range(n):
+        p = _order_paths(scope, (i, n))
+        p = p.filter(p[column].notnull())
+        frames.append(run(p.group_by([*keys, column]).aggregate(_n=p.count())))
+    return pd.concat(frames).groupby([*keys, column], dropna=False, as_index=False)["_n"].sum()
+
+
+def _order_paths(scope: Scope, part: tuple[int, int] | None = None) -> ibis.Table:
     o = scope.orders(session_attributes=True).filter(lambda t: t.buyer_visitor.notnull())
+    o = o.filter(in_part(o.buyer_visitor, part))
     # first visits and visit ranks only for the visitors who ordered in the scope (a semi-join
     # first: all their sessions, all history, but not everybody's); the
     # visitor of the order's session too, when orders.visitor_id names another one (the rank is
@@ -112,10 +146,7 @@ def _median(scope: Scope, keys, column: str) -> pd.DataFrame:
     """Median of ``column`` (whole days or visits) per group, from the distribution's counts: every
     backend counts, not every backend has a median (BigQuery has none). The median of an even
     number of orders is the mean of the two middle values, as DuckDB's ``median``."""
-    p = order_paths(scope)
-    p = p.filter(p[column].notnull())
-    counts = run(p.group_by([*keys, column]).aggregate(_n=p.count()))
-    return median_from_counts(counts, keys, column, "_n")
+    return median_from_counts(path_counts(scope, column, keys), keys, column, "_n")
 
 
 @kpi("median_days_to_purchase", needs=["sessions", "orders"], kind="days")
@@ -153,9 +184,7 @@ def _distribution(column: str, buckets, data, *, start=None, end=None, channel=N
         out = pd.DataFrame({"bucket": labels, "orders": np.nan, "share": np.nan})
         out.attrs.update(attrs, unavailable=reason)
         return out
-    p = order_paths(scope)
-    p = p.filter(p[column].notnull())
-    counts = run(p.group_by(value=p[column]).aggregate(n=p.count()))
+    counts = path_counts(scope, column, []).rename(columns={column: "value", "_n": "n"})
     totals = []
     for label, lo, hi in buckets:
         mask = counts.value >= lo

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .core import Scope, agg, group_values, kpi, parts, public
+from .core import Scope, agg, bucket, group_values, hash_parts, in_part, kpi, parts, public, scope_rows
 from .results import run
 
 __all__ = [
@@ -57,12 +57,38 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     if any(len(v) > MAX_MASK_GROUPS for v in values.values()):
         return None
     masked = {k: vals for k, vals in values.items() if vals}  # no session in the scope: no group
-    s = scope.sessions()
-    t = s.group_by(v=s.visitor_id).aggregate(**{f"m_{k}": _mask(s[k], vals).bit_or() for k, vals in masked.items()})
     with_orders = scope.client.has("orders")
+    # one group per visitor: beyond the memory limit, the visitors are counted in parts by a hash of
+    # their id (a visitor is in one part only, so the parts' counts add up)
+    n_parts = hash_parts(scope, scope_rows(scope), VISITOR_BYTES)
+    frames = [run(_visitor_query(scope, masked, with_orders, (i, n_parts) if n_parts > 1 else None))
+              for i in range(n_parts)]
+    row = pd.concat(frames).astype("float64").sum(min_count=1) if len(frames) > 1 else frames[0].iloc[0]
+
+    def number(name: str) -> float:  # a sum over no visitor is null: 0; no orders table: NaN
+        if name not in row.index:
+            return float("nan")
+        return 0.0 if pd.isna(row[name]) else float(row[name])
+
+    rows = [("", None, number("visitors"), number("converted"))]
+    for k, vals in masked.items():
+        rows += [(k, v, number(f"{k}_{i}_visitors"), number(f"{k}_{i}_converted")) for i, v in enumerate(vals)]
+    return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
+
+
+#: bytes of state per visitor in the visitors query (id, two masks, hash table overhead)
+VISITOR_BYTES = 96
+
+
+def _visitor_query(scope: Scope, masked: dict, with_orders: bool, part: tuple[int, int] | None) -> ibis.Table:
+    """The visitors (and converted visitors) of one part of the scope's visitors, in total and per
+    group of each masked key: one row of counts."""
+    s = scope.sessions()
+    s = s.filter(in_part(s.visitor_id, part))
+    t = s.group_by(v=s.visitor_id).aggregate(**{f"m_{k}": _mask(s[k], vals).bit_or() for k, vals in masked.items()})
     if with_orders:
         o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
-        o = o.filter(o.buyer_visitor.notnull())
+        o = o.filter(o.buyer_visitor.notnull() & in_part(o.buyer_visitor, part))
         b = o.group_by(v=o.buyer_visitor).aggregate(
             _bought=ibis.literal(1), **{f"b_{k}": _mask(o[k], vals).bit_or() for k, vals in masked.items()})
         t = t.left_join(b, "v")
@@ -74,17 +100,7 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
             metrics[f"{k}_{i}_visitors"] = ((t[f"m_{k}"] >> i) & 1).sum()
             if with_orders:
                 metrics[f"{k}_{i}_converted"] = (((t[f"m_{k}"] & t[f"b_{k}"].fill_null(0)) >> i) & 1).sum()
-    row = run(t.aggregate(**metrics)).iloc[0]
-
-    def number(name: str) -> float:  # a sum over no visitor is null: 0; no orders table: NaN
-        if name not in row.index:
-            return float("nan")
-        return 0.0 if pd.isna(row[name]) else float(row[name])
-
-    rows = [("", None, number("visitors"), number("converted"))]
-    for k, vals in masked.items():
-        rows += [(k, v, number(f"{k}_{i}_visitors"), number(f"{k}_{i}_converted")) for i, v in enumerate(vals)]
-    return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
+    return t.aggregate(**metrics)
 
 
 def _visitor_counts(scope: Scope, keys) -> pd.DataFrame | None:
@@ -147,10 +163,14 @@ def _conversion_rate(scope: Scope, keys):
 @kpi("session_conversion_rate", needs=["sessions", "orders"])
 def _session_conversion_rate(scope: Scope, keys):
     s = scope.sessions()
-    o = scope.all_orders(session_attributes=False)
-    with_order = o.filter(o.session_id.notnull()).select(sid=o.session_id).distinct()
-    s = s.mutate(converted=s.session_id.isin(with_order.sid).cast("int64"))
-    return parts(keys, agg(s, keys, numerator=s.converted.sum(), denominator=s.count()))
+    # the sessions with an order, counted from the orders (few) joined once to their session (kept
+    # per connection): the sessions of the scope are only counted, never probed one by one
+    o = scope.all_orders(session_attributes=True)
+    o = o.filter(o.session_started_at.notnull())
+    o = scope._segment(o.filter(scope.in_period(o.session_started_at)))
+    if scope.freq:
+        o = o.mutate(period_start=bucket(o.session_local_date, scope.freq))
+    return parts(keys, agg(o, keys, numerator=o.session_id.nunique()), agg(s, keys, denominator=s.count()))
 
 
 @kpi("average_order_value", needs=["orders"])

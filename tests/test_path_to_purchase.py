@@ -209,3 +209,23 @@ def test_the_rank_is_that_of_the_order_session_when_orders_visitor_id_names_anot
     })
     assert kf.value(ptp.median_visits_to_purchase(client, **MARCH)) == 3
     assert kf.value(ptp.median_days_to_purchase(client, **MARCH)) == 2
+
+
+def test_order_paths_computed_in_parts_beyond_the_memory_limit_give_the_same_numbers(monkeypatch):
+    # beyond the DuckDB memory limit the order paths are computed in parts by a hash of the buyer
+    from kpi_helpers import path_to_purchase as ptp
+    from kpi_helpers.loading import load_client
+    from kpi_helpers.paths import SAMPLE_DIR
+    from kpi_helpers.scorecard import scorecard
+
+    period = dict(start="2025-01-01", end="2026-10-31")
+    client = load_client(SAMPLE_DIR / "maison-lune")
+    whole = (scorecard(client, **period), ptp.days_to_purchase(client, **period), ptp.visits_to_purchase(client, **period))
+    fresh = load_client(SAMPLE_DIR / "maison-lune")
+    sessions = fresh.rows("sessions")
+    monkeypatch.setattr(type(fresh), "rows_in_memory", lambda self, bytes_per_row: sessions // 3)  # a third fits
+    assert ptp._parts(ptp.make_scope(fresh, **period)) == 4
+    parts = (scorecard(fresh, **period), ptp.days_to_purchase(fresh, **period), ptp.visits_to_purchase(fresh, **period))
+    assert parts[0] == whole[0]  # the scorecard keeps the paths, assembled from the parts
+    pd.testing.assert_frame_equal(parts[1], whole[1])  # the distributions sum the parts' counts
+    pd.testing.assert_frame_equal(parts[2], whole[2])

@@ -272,7 +272,8 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
         if col.unique and col.name in by_norm:
             valid = col.name in id_counts and (col.name not in dirty or col.name in clean)
             problems += _duplicate_problems(duck, col, rel, prefix, src, by_norm[col.name], raw_types[by_norm[col.name]],
-                                            clean=col.name in clean, counts=id_counts[col.name] if valid else None)
+                                            clean=col.name in clean, counts=id_counts[col.name] if valid else None,
+                                            rows=n_rows)
     if problems:
         return frozenset(), problems
 
@@ -283,33 +284,45 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
     return frozenset(provided), problems
 
 
-def distinct_rows_in_memory(duck: duckdb.DuckDBPyConnection) -> int:
-    """Rows of ids a distinct count may hold in memory: about 64 bytes each within the connection's
-    memory limit (1 GB: 16M rows); beyond, ids are grouped instead, which spills to disk."""
+def rows_in_memory(duck: duckdb.DuckDBPyConnection, bytes_per_row: int) -> int:
+    """How many rows of about ``bytes_per_row`` bytes fit within the connection's memory limit."""
     limit = duck.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     number, unit = str(limit).split() if " " in str(limit) else (str(limit)[:-3], str(limit)[-3:])
     factor = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "KB": 10**3, "MB": 10**6, "GB": 10**9,
               "TB": 10**12}.get(unit.strip(), 10**9)
-    return int(float(number) * factor) // 64
+    return int(float(number) * factor) // bytes_per_row
+
+
+def distinct_rows_in_memory(duck: duckdb.DuckDBPyConnection) -> int:
+    """Rows of ids a distinct count may hold in memory: about 64 bytes each within the connection's
+    memory limit (1 GB: 16M rows); beyond, ids are counted in parts."""
+    return rows_in_memory(duck, 64)
 
 
 def _duplicate_problems(duck: duckdb.DuckDBPyConnection, col: Column, rel: str, prefix: str, src: SourceFile,
                         raw_name: str, raw_type: str, *, clean: bool = False,
-                        counts: tuple[int, int] | None = None) -> list[Problem]:
+                        counts: tuple[int, int] | None = None, rows: int | None = None) -> list[Problem]:
     """Ids that appear more than once, with the rows of the first one (``clean``: the text
     column has no value to trim, so it is compared as it is; ``counts``: the number of ids and of
     distinct ids, when the caller already has them)."""
     key = q(raw_name) if clean else _typed_sql(col, q(raw_name), _kind(raw_type), src.french)[0]
     # with the counts of one cheap pass (twice as fast on 10M ids as grouping), the rows of the
-    # duplicates are only looked for when there are some; without them, one grouping (which spills)
+    # duplicates are only looked for when there are some. Without them (a table too big for one
+    # distinct count in memory), the ids are counted in parts by their hash, each part's distinct
+    # ids within the memory limit: no id is in two parts, so an id repeats only within its part
     repeated = f"SELECT count(*) FROM (SELECT {key} AS k FROM {rel} WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)"
+    total = None
     if counts is not None:
         if counts[0] == counts[1]:
             return []
-        total = None
     else:
-        total = duck.execute(repeated).fetchall()[0][0]
-        if not total:
+        parts = max(1, -(-(rows or 0) // max(1, distinct_rows_in_memory(duck))))
+        for i in range(parts):
+            n, distinct = duck.execute(f"SELECT count(k), count(DISTINCT k) FROM (SELECT {key} AS k FROM {rel}) "
+                                       f"WHERE hash(k) % {parts} = {i}").fetchall()[0]
+            if n != distinct:
+                break
+        else:
             return []
     dup = duck.execute(
         f"SELECT k, count(*) AS n, min(__row) AS first FROM (SELECT {key} AS k, __row FROM {rel}) "

@@ -118,6 +118,24 @@ class Client:
             lasts.append(last)
         return (min(firsts), max(lasts)) if firsts else (None, None)
 
+    def rows(self, table: str) -> int:
+        """The number of rows of ``table`` (0 when not provided)."""
+        if table not in self.tables:
+            return 0
+        if self.stats is None:
+            self.stats = table_stats(self.tables)
+        return self.stats[table][2]
+
+    def rows_in_memory(self, bytes_per_row: int) -> int | None:
+        """How many rows of about ``bytes_per_row`` bytes fit within the client's DuckDB memory limit
+        (None on another backend, which manages its own memory): a KPI over more rows is computed
+        in parts of that size, each within the limit."""
+        if not self.fast_paths:
+            return None
+        from .checks import rows_in_memory
+
+        return rows_in_memory(self.con.con, bytes_per_row)
+
     def today(self) -> dt.date:
         """Today's date in the client's timezone."""
         return dt.datetime.now(zoneinfo.ZoneInfo(self.timezone)).date()
@@ -142,21 +160,25 @@ def table_stats(tables: Mapping[str, ibis.Table]) -> dict[str, tuple[dt.date | N
     return out
 
 
-def temp_table(backend: Any, expr: ibis.Table, kind: str = "t") -> ibis.Table:
-    """``expr``'s rows kept on ``backend`` until :func:`release`: a temporary table on DuckDB (whose
-    connection Ibis' ``cache`` does not serve with DuckDB 2.0), Ibis' ``cache`` elsewhere (a
-    persisted DataFrame on Spark, a session table on BigQuery)."""
+def temp_table(backend: Any, expr: ibis.Table | list[ibis.Table], kind: str = "t") -> ibis.Table:
+    """``expr``'s rows (or the rows of a list of expressions of one schema, in turn) kept on
+    ``backend`` until :func:`release`: a temporary table on DuckDB (whose connection Ibis' ``cache``
+    does not serve with DuckDB 2.0; a list is inserted part by part, each within the memory limit),
+    Ibis' ``cache`` elsewhere (a persisted DataFrame on Spark, a session table on BigQuery)."""
+    exprs = expr if isinstance(expr, list) else [expr]
     try:
-        ibis.get_backend(expr)
+        ibis.get_backend(exprs[0])
     except Exception:  # an expression that is only compiled (no backend to keep rows on)
-        return expr
+        return ibis.union(*exprs) if len(exprs) > 1 else exprs[0]
     if getattr(backend, "name", None) == "duckdb":
         from ..results import temp_table_name
 
         name = temp_table_name(kind)
-        backend.con.execute(f"CREATE TEMP TABLE {q(name)} AS {backend.compile(expr)}")
+        backend.con.execute(f"CREATE TEMP TABLE {q(name)} AS {backend.compile(exprs[0])}")
+        for more in exprs[1:]:
+            backend.con.execute(f"INSERT INTO {q(name)} {backend.compile(more)}")
         return backend.table(name)
-    return expr.cache()
+    return (ibis.union(*exprs) if len(exprs) > 1 else exprs[0]).cache()
 
 
 def release(backend: Any, table: ibis.Table) -> None:
