@@ -64,8 +64,21 @@ PATH_BYTES = 64
 
 def _parts(scope: Scope) -> int:
     """In how many parts (by a hash of the buyer's visitor id) the order paths are computed: the
-    buyers' sessions of all history must fit within the memory limit in each."""
-    return hash_parts(scope, scope.client.rows("sessions"), PATH_BYTES)
+    buyers' sessions of all history must fit within the memory limit in each. Counted only when
+    all the client's sessions would not fit (their number is known without a query)."""
+    if hash_parts(scope, scope.client.rows("sessions"), PATH_BYTES) == 1:
+        return 1
+    return hash_parts(scope, _buyer_sessions(scope), PATH_BYTES)
+
+
+def _buyer_sessions(scope: Scope) -> int:
+    """The sessions, all history, of the visitors who ordered in the scope."""
+    o = scope.orders(session_attributes=True)
+    o = o.filter(o.buyer_visitor.notnull())
+    buyers = o.select(_bv=o.buyer_visitor).union(o.filter(o.session_visitor.notnull()).select(_bv=o.session_visitor))
+    s = scope.all_sessions()
+    s = s.filter(s.visitor_id.isin(buyers._bv))
+    return int(run(s.aggregate(n=s.count()))["n"].iloc[0])
 
 
 def order_paths(scope: Scope) -> ibis.Table:

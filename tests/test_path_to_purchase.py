@@ -222,8 +222,8 @@ def test_order_paths_computed_in_parts_beyond_the_memory_limit_give_the_same_num
     client = load_client(SAMPLE_DIR / "maison-lune")
     whole = (scorecard(client, **period), ptp.days_to_purchase(client, **period), ptp.visits_to_purchase(client, **period))
     fresh = load_client(SAMPLE_DIR / "maison-lune")
-    sessions = fresh.rows("sessions")
-    monkeypatch.setattr(type(fresh), "rows_in_memory", lambda self, bytes_per_row: sessions // 3)  # a third fits
+    buyers = ptp._buyer_sessions(ptp.make_scope(fresh, **period))  # the buyers' sessions, all history
+    monkeypatch.setattr(type(fresh), "rows_in_memory", lambda self, bytes_per_row: buyers // 3)  # a third fits
     assert ptp._parts(ptp.make_scope(fresh, **period)) == 4
     parts = (scorecard(fresh, **period), ptp.days_to_purchase(fresh, **period), ptp.visits_to_purchase(fresh, **period))
     assert parts[0] == whole[0]  # the scorecard keeps the paths, assembled from the parts
