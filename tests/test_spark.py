@@ -119,3 +119,22 @@ def test_tables_already_on_spark_are_checked_there_and_give_the_same_scorecard(t
     client = load_client(tmp_path / "client")
     assert client.sources["orders"].label.startswith("pyspark:")
     assert same(scorecard(load_client(SAMPLE_DIR / "maison-lune")), scorecard(client)) == []
+
+
+def test_ibis_tables_on_spark_given_to_a_kpi_stay_on_spark(tmp_path):
+    # never pulled into pandas: typed and checked where they are, the KPI runs there
+    from kpi_helpers import traffic
+    from kpi_helpers.loading import client_from_frames, load_client
+    from kpi_helpers.spark import connect
+    from test_warehouse import export
+
+    tables = export(SAMPLE_DIR / "maison-lune", tmp_path / "lake")
+    con = connect()
+    client = client_from_frames({name: con.read_parquet(path) for name, path in tables.items()}, name="Maison Lune")
+    assert client.con.name == "pyspark" and client.sources["sessions"].label == "sessions (pyspark table)"
+    kw = dict(start="2026-10-01", end="2026-10-31", by="channel")
+    spark = traffic.conversion_rate(client, **kw)
+    duck = traffic.conversion_rate(load_client(SAMPLE_DIR / "maison-lune"), **kw)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(spark, duck)

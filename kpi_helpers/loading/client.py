@@ -386,12 +386,17 @@ def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timez
     """A :class:`Client` from pandas DataFrames (or Ibis tables), typed and checked like a folder.
 
     ``frames`` maps table names of the contract to data; naive datetimes are read in ``timezone``.
-    Other keyword arguments are settings (``margin_rate``, ``product_page_pattern``...).
+    Other keyword arguments are settings (``margin_rate``, ``product_page_pattern``...). Ibis
+    tables of another backend than DuckDB (Spark, BigQuery) stay there: they are typed and checked
+    there, as a warehouse's tables are (:mod:`.warehouse`), never pulled into pandas.
     """
     raw_settings = {"name": name, "timezone": timezone, **settings}
     cfg, errors, _ = check_settings(raw_settings, file="settings", default_name=name)
     unknown = [t for t in frames if t not in TABLES]
     errors += [Problem(f"unknown table {t!r}", expected=f"one of {', '.join(TABLE_NAMES)}") for t in unknown]
+    given = {t: d for t, d in frames.items() if t in TABLES and d is not None}
+    if any(isinstance(d, ibis.Table) and _backend_name(d) != "duckdb" for d in given.values()):
+        return _from_ibis_tables(cfg, given, errors)
     backend = _connect(cfg.timezone)
     duck = backend.con
     provided: dict[str, frozenset[str]] = {}
@@ -401,7 +406,7 @@ def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timez
         for table, data in frames.items():
             if table not in TABLES or data is None:
                 continue
-            if isinstance(data, ibis.Table):
+            if isinstance(data, ibis.Table):  # a DuckDB table (a memtable): local rows, read as a frame's
                 data = data.to_pandas()
             if not isinstance(data, pd.DataFrame):
                 data = pd.DataFrame(data)
@@ -427,6 +432,43 @@ def client_from_frames(frames: Mapping[str, Any], *, name: str = "client", timez
     tables = {t: backend.table(t) for t in TABLE_NAMES if t in provided}
     _keep_results(backend)
     return Client(cfg, backend, tables, provided, sources, warnings, None)
+
+
+def _backend_name(table: ibis.Table) -> str | None:
+    try:
+        return ibis.get_backend(table).name
+    except Exception:  # an unbound table
+        return None
+
+
+def _from_ibis_tables(cfg: Settings, tables: Mapping[str, Any], errors: list[Problem]) -> Client:
+    """Ibis tables of one backend, typed and checked where they are."""
+    from .warehouse import check_table, typed_table
+
+    if not all(isinstance(d, ibis.Table) for d in tables.values()):
+        errors.append(Problem("Ibis tables and pandas frames mixed", expected="all tables of one kind"))
+    else:
+        backends = {id(ibis.get_backend(t)): ibis.get_backend(t) for t in tables.values()}
+        if len(backends) > 1:
+            errors.append(Problem(f"tables on {len(backends)} different connections", expected="one backend for all tables"))
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use these tables: {len(errors)} problem{'s' if len(errors) > 1 else ''}")
+    con = next(iter(backends.values()))
+    typed_tables, provided, sources = {}, {}, {}
+    for name, t in tables.items():
+        label = f"{name} ({con.name} table)"
+        typed, cols, problems = typed_table(t, TABLES[name], label=label, timezone=cfg.timezone, backend=con.name)
+        if typed is not None:
+            problems = check_table(typed, TABLES[name], cols, label=label)
+        errors += problems
+        if not problems:
+            typed_tables[name], provided[name] = typed, cols
+            sources[name] = SourceFile(table=name, label=label, fmt=con.name)
+    if errors:
+        raise KpiInputError(errors, header=f"cannot use these tables: {len(errors)} problem{'s' if len(errors) > 1 else ''}")
+    _keep_results(con)
+    return Client(cfg.replace(backend=con.name if con.name in ("duckdb", "pyspark", "bigquery") else None), con,
+                  {t: typed_tables[t] for t in TABLE_NAMES if t in typed_tables}, provided, sources, [], None)
 
 
 def as_client(data: Any, **settings: Any) -> Client:
