@@ -443,7 +443,7 @@ def _backend_name(table: ibis.Table) -> str | None:
 
 def _from_ibis_tables(cfg: Settings, tables: Mapping[str, Any], errors: list[Problem]) -> Client:
     """Ibis tables of one backend, typed and checked where they are."""
-    from .warehouse import check_table, typed_table
+    from .warehouse import type_and_check
 
     if not all(isinstance(d, ibis.Table) for d in tables.values()):
         errors.append(Problem("Ibis tables and pandas frames mixed", expected="all tables of one kind"))
@@ -454,16 +454,10 @@ def _from_ibis_tables(cfg: Settings, tables: Mapping[str, Any], errors: list[Pro
     if errors:
         raise KpiInputError(errors, header=f"cannot use these tables: {len(errors)} problem{'s' if len(errors) > 1 else ''}")
     con = next(iter(backends.values()))
-    typed_tables, provided, sources = {}, {}, {}
-    for name, t in tables.items():
-        label = f"{name} ({con.name} table)"
-        typed, cols, problems = typed_table(t, TABLES[name], label=label, timezone=cfg.timezone, backend=con.name)
-        if typed is not None:
-            problems = check_table(typed, TABLES[name], cols, label=label)
-        errors += problems
-        if not problems:
-            typed_tables[name], provided[name] = typed, cols
-            sources[name] = SourceFile(table=name, label=label, fmt=con.name)
+    labels = {name: f"{name} ({con.name} table)" for name in tables}
+    typed_tables, provided, errors = type_and_check({n: (t, labels[n]) for n, t in tables.items()},
+                                                    timezone=cfg.timezone, backend=con.name)
+    sources = {n: SourceFile(table=n, label=labels[n], fmt=con.name) for n in typed_tables}
     if errors:
         raise KpiInputError(errors, header=f"cannot use these tables: {len(errors)} problem{'s' if len(errors) > 1 else ''}")
     _keep_results(con)

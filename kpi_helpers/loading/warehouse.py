@@ -31,7 +31,8 @@ from ..errors import KpiInputError, Problem
 from ._text import plural
 from .checks import MAX_DATE, MIN_DATE
 
-__all__ = ["WAREHOUSE_BACKENDS", "local_date", "typed_table", "check_table", "connect", "warehouse_tables"]
+__all__ = ["WAREHOUSE_BACKENDS", "local_date", "typed_table", "check_table", "type_and_check", "connect",
+           "warehouse_tables", "load_warehouse"]
 
 WAREHOUSE_BACKENDS = ("bigquery", "pyspark", "duckdb")
 
@@ -222,13 +223,22 @@ def load_warehouse(cfg: Any, folder: Path) -> tuple[Any, dict[str, ibis.Table], 
     warehouse = dict(cfg.warehouse or {})
     con = connect(cfg.backend, warehouse, folder=folder)
     raw, problems = warehouse_tables(con, cfg.backend, warehouse)
-    tables, provided, labels = {}, {}, {}
-    for name, t in raw.items():
-        label = f"{cfg.backend}:{warehouse['tables'][name]}"
-        typed, cols, more = typed_table(t, TABLES[name], label=label, timezone=cfg.timezone, backend=cfg.backend)
+    labels = {name: f"{cfg.backend}:{warehouse['tables'][name]}" for name in raw}
+    tables, provided, more = type_and_check({n: (t, labels[n]) for n, t in raw.items()}, timezone=cfg.timezone,
+                                            backend=cfg.backend)
+    return con, tables, provided, {n: labels[n] for n in tables}, problems + more
+
+
+def type_and_check(raw: dict[str, tuple[ibis.Table, str]], *, timezone: str, backend: str
+                   ) -> tuple[dict[str, ibis.Table], dict[str, frozenset[str]], list[Problem]]:
+    """Each (table, label) typed to the contract (:func:`typed_table`) and checked (:func:`check_table`):
+    (typed tables, provided columns, problems)."""
+    tables, provided, problems = {}, {}, []
+    for name, (t, label) in raw.items():
+        typed, cols, more = typed_table(t, TABLES[name], label=label, timezone=timezone, backend=backend)
         if typed is not None:
             more = check_table(typed, TABLES[name], cols, label=label)
         problems += more
         if not more:
-            tables[name], provided[name], labels[name] = typed, cols, label
-    return con, tables, provided, labels, problems
+            tables[name], provided[name] = typed, cols
+    return tables, provided, problems
