@@ -880,7 +880,8 @@ def explore(ctx: Context, *views: Callable[[Context], Any], segments: bool = Tru
     first, last = (pd.Timestamp(d).date() if d is not None else None for d in ctx.client.date_range(through=ctx.client.today()))
     rows = []
     ch = dv = None
-    if segments:
+    # channel and device pick sessions: a client without sessions (social media only) gets no such pickers
+    if segments and ctx.client.has("sessions"):
         all_text = label("all", lang)
         channels = [(all_text, "")] + [(channel_label(c, lang), c) for c in _segment_values(ctx.client, "channel")]
         devices = [(all_text, "")] + [(device_label(d, lang), d) for d in _segment_values(ctx.client, "device")]
