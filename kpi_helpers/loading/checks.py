@@ -140,6 +140,20 @@ DUCK_TYPE = {"id": "VARCHAR", "str": "VARCHAR", "timestamp": "TIMESTAMPTZ", "dat
 
 
 
+#: Rules between two columns of a row: (column, other column, condition of a bad row on their typed
+#: expressions ``{a}`` and ``{b}``, message, expected).
+ROW_RULES = {
+    "traffic": (
+        ("end_date", "date", "({a}) < ({b})", "before the row's date", "an end_date on or after date (the period's last day)"),
+        ("engaged_sessions", "sessions", "({a}) > ({b})", "above the row's sessions",
+         "engaged_sessions <= sessions (engaged sessions are some of the sessions)"),
+    ),
+    "search_terms": (
+        ("end_date", "date", "({a}) < ({b})", "before the row's date", "an end_date on or after date (the period's last day)"),
+    ),
+}
+
+
 def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFile, rel: str, prefix: str,
                  *, materialize: bool) -> tuple[frozenset[str], list[Problem]]:
     """Create the typed relation ``spec.name`` from raw relation ``rel``; returns (provided columns, problems)."""
@@ -218,6 +232,9 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
             expr = f"CAST(NULL AS {DUCK_TYPE[col.type]})"
         selects.append(f"{expr} AS {q(col.name)}")
         typed[col.name] = expr
+    for column, other, cond, message, expected in ROW_RULES.get(spec.name, ()):
+        if column in by_norm and other in by_norm:
+            checks.append((column, cond.format(a=typed[column], b=typed[other]), q(by_norm[column]), message, expected))
     if spec.name == "sessions" and "channel" not in by_norm and ("source" in by_norm or "medium" in by_norm):
         src_sql = q(by_norm["source"]) if "source" in by_norm else "NULL"
         med_sql = q(by_norm["medium"]) if "medium" in by_norm else "NULL"
