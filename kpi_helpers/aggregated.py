@@ -75,6 +75,16 @@ def _days(a: dt.date, b: dt.date) -> set[dt.date]:
     return {a + dt.timedelta(days=i) for i in range((b - a).days + 1)}
 
 
+def _overlap(spans: pd.DataFrame) -> str | None:
+    """Two different spans of one layer that share days (a weekly and a monthly report of the same
+    shape), as text; None when the spans are disjoint or equal."""
+    ranges = sorted(set(zip(spans["start"], spans["stop"])))
+    for (a1, b1), (a2, b2) in zip(ranges, ranges[1:]):
+        if a2 <= b1:
+            return f"{_fmt(a1, b1)} and {_fmt(a2, b2)}"
+    return None
+
+
 def _in_one_bucket(a: dt.date, b: dt.date, freq: str | None) -> bool:
     if freq is None:
         return True
@@ -111,9 +121,15 @@ def traffic_layer(client: Client, table: str, period: Period, need: set[str], *,
     hi = period.end or spans["stop"].max()
     wanted = _days(lo, hi)
     candidates, reasons = [], []
-    for key, layer in spans.groupby([f"has_{d}" for d in dims], sort=True):
-        key = dict(zip(dims, (bool(k) for k in key)))
+    spans["daily"] = spans["start"] == spans["stop"]
+    for key, layer in spans.groupby([f"has_{d}" for d in dims] + ["daily"], sort=True):
+        key = dict(zip(dims, (bool(k) for k in key[:-1])))
         if not all(key[d] for d in need if d in key):
+            continue
+        clash = _overlap(layer)
+        if clash:
+            reasons.append(f"the {what} hold two reports of the same shape over the same days ({clash}): "
+                           "import one of them only")
             continue
         inside = (layer["start"] >= lo) & (layer["stop"] <= hi) & pd.Series(
             [_in_one_bucket(a, b, freq) for a, b in zip(layer["start"], layer["stop"])], index=layer.index, dtype=bool)
@@ -128,7 +144,7 @@ def traffic_layer(client: Client, table: str, period: Period, need: set[str], *,
             reasons.append(f"the {what} cover {_span(layer['start'], layer['stop'])} only, not every day of "
                            f"{_fmt(lo, hi)}")
             continue
-        daily = bool((layer["start"] == layer["stop"]).all())
+        daily = bool(layer["daily"].all())
         candidates.append((sum(key.values()), not daily, sorted(key.items()), {**key, "daily": daily}))
     if candidates:
         return min(candidates, key=lambda c: c[:3])[3]
@@ -144,6 +160,8 @@ def _layer_rows(scope: Scope, table: str, need: set[str], dims: tuple[str, ...] 
     layer = traffic_layer(scope.client, table, scope.period, need, freq=scope.freq, dims=dims, what=what)
     t = scope.client.table(table)
     t = t.filter(*[t[d].notnull() if layer[d] else t[d].isnull() for d in dims])
+    single = t.end_date.isnull() | (t.end_date == t.date)  # the rows of one day
+    t = t.filter(single if layer["daily"] else ~single)
     if scope.period.start is not None:
         t = t.filter(t.date >= ibis.date(scope.period.start))
     if scope.period.end is not None:
@@ -227,6 +245,9 @@ def _terms(scope: Scope, no_results: bool) -> ibis.Table:
         out = spans[~inside]
         raise PeriodNotCovered(f"the {what} cover {_span(out['start'], out['stop'])} as one total each; a total is "
                                "never prorated: ask for a period made of whole rows")
+    clash = _overlap(spans)
+    if clash:
+        raise PeriodNotCovered(f"the {what} hold two reports over the same days ({clash}): import one of them only")
     covered = set().union(*(_days(a, b) for a, b in zip(spans["start"], spans["stop"])))
     if not _days(lo, hi) <= covered:
         raise PeriodNotCovered(f"the {what} cover {_span(spans['start'], spans['stop'])} only, not every day of "

@@ -281,7 +281,7 @@ _REASON_PATTERNS_FR = (
      r"les données agrégées couvrent \2 d'un seul bloc ; un total n'est jamais réparti au prorata : choisissez une "
      r"période faite de lignes entières, ou importez le rapport par jour"),
     (r"the (.+) cover (.+) only, not every day of (.+)",
-     r"les données agrégées ne couvrent que \2, pas tous les jours de \3"),
+     r"les données agrégées ne couvrent que \2, pas tous les jours \3"),
     (r"the (.+) are not split by (.+) \(import a report with that dimension\)",
      r"les données agrégées ne sont pas ventilées par \2 (importez un rapport avec cette dimension)"),
     (r"no (.+) for this period \((.+)\)", r"aucune donnée agrégée pour cette période (\2)"),
@@ -298,7 +298,7 @@ def _reason_text(reason: str, language: str) -> str:
     for pattern, fr in _REASON_PATTERNS_FR:
         m = re.fullmatch(pattern, reason)
         if m:
-            out = re.sub(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)", r"\1 au \2", m.expand(fr))
+            out = re.sub(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)", r"du \1 au \2", m.expand(fr))
             return re.sub(r"\b(channel|device|landing_page)\b",
                           lambda w: {"channel": "canal", "device": "appareil", "landing_page": "page d'entrée"}[w[1]],
                           out).replace(" and ", " et ")

@@ -154,6 +154,26 @@ ROW_RULES = {
 }
 
 
+#: Aggregated tables: the columns that make a row's segment; two rows with the same would be counted twice.
+SEGMENT_KEYS = {"traffic": ("date", "end_date", "channel", "device", "landing_page"),
+                "search_terms": ("date", "end_date", "no_results", "query")}
+
+
+def _repeated_segments(duck: duckdb.DuckDBPyConnection, table: str, typed: dict[str, str], rel: str, prefix: str,
+                       src: SourceFile) -> list[Problem]:
+    keys = SEGMENT_KEYS[table]
+    exprs = ", ".join(typed[k] for k in keys)
+    found = duck.execute(f"SELECT min(__row), count(*) FROM {rel} GROUP BY {exprs} HAVING count(*) > 1 "
+                         f"ORDER BY 1 LIMIT {MAX_EXAMPLES}").fetchall()
+    if not found:
+        return []
+    return [Problem(f"{plural(len(found), 'segment')} on several rows (the same report imported twice?)",
+                    file=src.label, column=", ".join(keys), count=len(found),
+                    examples=tuple((f"{prefix} {first} and {n - 1} more row{'s' if n > 2 else ''} with the same "
+                                    f"{', '.join(keys)}",) for first, n in found),
+                    expected="one row per period and segment (their numbers would be counted twice)")]
+
+
 def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFile, rel: str, prefix: str,
                  *, materialize: bool) -> tuple[frozenset[str], list[Problem]]:
     """Create the typed relation ``spec.name`` from raw relation ``rel``; returns (provided columns, problems)."""
@@ -291,6 +311,8 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
             problems += _duplicate_problems(duck, col, rel, prefix, src, by_norm[col.name], raw_types[by_norm[col.name]],
                                             clean=col.name in clean, counts=id_counts[col.name] if valid else None,
                                             rows=n_rows)
+    if spec.name in SEGMENT_KEYS and not problems:
+        problems += _repeated_segments(duck, spec.name, typed, rel, prefix, src)
     if problems:
         return frozenset(), problems
 
