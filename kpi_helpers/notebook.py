@@ -284,6 +284,11 @@ _REASON_PATTERNS_FR = (
      r"les données agrégées ne couvrent que \2, pas tous les jours \3"),
     (r"the (.+) are not split by (.+) \(import a report with that dimension\)",
      r"les données agrégées ne sont pas ventilées par \2 (importez un rapport avec cette dimension)"),
+    (r"traffic\.transactions column not provided .*",
+     "colonne transactions absente de la table traffic (les événements clés du rapport comptent toutes les "
+     "conversions de la propriété, pas les commandes : ils ne servent pas de commandes)"),
+    (r"the (.+) hold two reports (.+) over the same days \((.+)\): import one of them only",
+     r"les données agrégées contiennent deux rapports qui se recouvrent (\3) : n'en importez qu'un"),
     (r"no (.+) for this period \((.+)\)", r"aucune donnée agrégée pour cette période (\2)"),
     (r"no (.+) for this period", r"aucune donnée agrégée pour cette période"),
     (r"the Site Search reports \(search_terms\) are .*",
