@@ -368,3 +368,32 @@ def test_a_site_search_report_without_dates_is_refused(capsys, tmp_path):
 def test_import_exports_from_python_reports_every_table_of_a_visits_log(tmp_path):
     reports = import_exports(FIXTURES / "matomo_visits_log.json", tmp_path / "shop")
     assert {r["table"]: r["rows_written"] for r in reports} == {"sessions": 5, "orders": 2, "carts": 3, "searches": 5}
+
+
+@pytest.mark.parametrize("first_shop", [True, False])
+def test_an_order_in_the_shop_export_and_the_visits_log_is_the_shop_s_with_the_visit_it_was_placed_in(
+        capsys, tmp_path, first_shop):
+    shop = list(csv.DictReader((FIXTURES / "shopify_orders_export.csv").open(encoding="utf-8-sig")))
+    shop_ids = sorted({r["Name"] for r in shop})
+    log = json.loads((FIXTURES / "matomo_visits_log.json").read_text(encoding="utf-8"))
+    order = next(a for v in log for a in v["actionDetails"] if a["type"] == "ecommerceOrder")
+    order["orderId"] = shop_ids[0]  # the shop's order, as Matomo's e-commerce tracking saw it
+    path = tmp_path / "visits.json"
+    path.write_text(json.dumps(log), encoding="utf-8")
+    client = tmp_path / "shop"
+    files = [FIXTURES / "shopify_orders_export.csv", path]
+    for f in (files if first_shop else files[::-1]):
+        code, _, err = run(capsys, "import", f, "--into", client)
+        assert code == 0, err
+    orders = {r["order_id"]: r for r in csv.DictReader((client / "orders.csv").open(encoding="utf-8"))}
+    matomo_only = {a["orderId"] for v in log for a in v["actionDetails"] if a["type"] == "ecommerceOrder"} - set(shop_ids)
+    assert set(orders) == set(shop_ids) | matomo_only
+    linked = orders[shop_ids[0]]
+    visit = next(v for v in log if any(a.get("orderId") == shop_ids[0] for a in v["actionDetails"]))
+    assert linked["session_id"] == str(visit["idVisit"]) and linked["visitor_id"].startswith("c")
+    sessions = {r["session_id"]: r for r in csv.DictReader((client / "sessions.csv").open(encoding="utf-8"))}
+    assert linked["visitor_id"] == sessions[str(visit["idVisit"])]["visitor_id"]
+    shop_revenue = {r["Name"]: r["Total"] for r in shop if r["Total"]}
+    assert float(linked["revenue"]) == pytest.approx(float(shop_revenue[shop_ids[0]]))  # the shop's revenue
+    code, out, err = run(capsys, "validate", client)
+    assert code == 0, err

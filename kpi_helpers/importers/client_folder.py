@@ -65,6 +65,9 @@ ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": (
             "sessions": ("session_id",), "carts": ("cart_id",), "searches": ("session_id", "searched_at", "query"),
             "traffic": ("date", "end_date", "channel", "device", "landing_page"),
             "search_terms": ("date", "end_date", "no_results", "query")}
+#: Formats of web analytics exports: their orders are the ones the analytics saw; a shop's export of the
+#: same orders is the reference (see FolderUpdate._shop_orders_first).
+ANALYTICS_FORMATS = frozenset({"matomo"})
 #: Tables whose rows have no id of their own (several rows may share their keys).
 NO_ID_TABLES = ("ad_spend", "searches", "traffic", "search_terms")
 
@@ -285,6 +288,8 @@ class FolderUpdate:
     def _rebuild(self, stage: Path, state: Path, table: str, tz: str) -> None:
         parts = sorted((state / "parts").glob(f"{table}.*.parquet"))
         frames = {p.name[len(table) + 1: -len(".parquet")]: pd.read_parquet(p) for p in parts}
+        if table == "orders":
+            frames = self._shop_orders_first(frames)
         frame = pd.concat(frames.values(), ignore_index=True)
         keys = _present(ROW_KEYS[table], frame)
         if table not in NO_ID_TABLES:
@@ -308,6 +313,32 @@ class FolderUpdate:
         write_table(frame, stage, table)
         written = next(stage / f"{table}.{ext}" for ext in EXTENSIONS if (stage / f"{table}.{ext}").is_file())
         self.log["tables"][table] = {"file": written.name, "sha256": sha256_of(written)}
+
+    def _shop_orders_first(self, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Orders that a web analytics export (a Matomo visits log) and a shop's export both hold
+        are the shop's: its row is kept (its customer id, status, revenue), and takes the visit and
+        the visitor the analytics saw it in when it has none. The analytics' other orders stay."""
+        analytics = [s for s in frames if self.log["sources"].get(s, {}).get("format") in ANALYTICS_FORMATS]
+        shops = [s for s in frames if s not in analytics]
+        if not analytics or not shops:
+            return frames
+        seen = pd.concat([frames[s] for s in analytics], ignore_index=True)
+        shop_ids = set(pd.concat([frames[s]["order_id"] for s in shops], ignore_index=True).astype(str))
+        links = seen[seen["order_id"].astype(str).isin(shop_ids)].drop_duplicates("order_id")
+        links = links.set_index(links["order_id"].astype(str))
+        out = {}
+        for s, f in frames.items():
+            if s in analytics:
+                out[s] = f[~f["order_id"].astype(str).isin(shop_ids)]
+                continue
+            f = f.copy()
+            ids = f["order_id"].astype(str)
+            for col in ("session_id", "visitor_id"):
+                found = ids.map(links[col]) if col in links else pd.Series(None, index=f.index)
+                f[col] = f[col].where(f[col].notna(), found) if col in f else found
+            out[s] = f
+        self.linked_orders = len(links)
+        return out
 
     def _swap(self, stage: Path) -> None:
         if not self.folder.exists():

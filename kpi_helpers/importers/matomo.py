@@ -42,6 +42,9 @@ orders (one row per ``ecommerceOrder`` action)
       ``shipping`` = ``revenueShipping``, ``items`` = ``items``; ``session_id`` = the visit,
       ``visitor_id`` its visitor; ``customer_id`` = the logged-in user (keyed hash of ``userId``),
       else the visitor (the only buyer id the log has). An order id seen twice is kept once.
+    * An order that the folder also has from a shop's export (Shopify, WooCommerce, PrestaShop) is
+      the shop's: its row stays (customer, status, revenue as the back office has them) and gets
+      the visit and visitor from here when it has none; whichever is imported first.
 carts (one row per cart)
     * One per order (the cart that became it: ``order_id`` set, ``value`` = the order's revenue
       less tax and shipping when known) and one per ``ecommerceAbandonedCart`` action (Matomo
