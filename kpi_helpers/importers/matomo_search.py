@@ -80,7 +80,8 @@ def detect(path: Path | str) -> bool:
         kw, searches, _, _ = _role(header)
         if kw is not None and searches is not None and {norm_label(h) for h in header} & set(MARKERS):
             return True
-    head = Path(path).read_bytes()[:4096]
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
     for enc in ("utf-8-sig", "utf-16"):
         text = head.decode(enc, errors="ignore").lstrip("\ufeff").lstrip()
         if text.startswith(("[", "{")) and '"label"' in text and '"nb_pages_per_search"' in text:
