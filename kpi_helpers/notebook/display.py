@@ -4,6 +4,7 @@
 import base64
 import contextvars
 import html
+import re
 from typing import Any
 
 import pandas as pd
@@ -59,8 +60,9 @@ def _reading(ctx: Context, kpi_id: str, fallback: str | None = None) -> None:
 
 
 def _unavailable(ctx: Context, what: str, reason: str) -> None:
-    if reason.endswith("table not provided"):
-        table = reason.split(" table")[0]
+    missing = re.match(r"(\w+) table not provided", reason)
+    if missing:
+        table = missing.group(1)
         note(label("missing_table", ctx.language, table=table, reason=_reason_text(reason, ctx.language)))
     else:
         note(label("unavailable_kpi", ctx.language, kpi=what, reason=_reason_text(reason, ctx.language)))
@@ -76,9 +78,46 @@ _REASONS_FR = {
 }
 
 
+#: Reasons from the aggregated tables (kpi_helpers.aggregated, core.VISITS_REASON): pattern -> French.
+_REASON_PATTERNS_FR = (
+    (r"sessions table not provided: the traffic table holds totals .*",
+     "table des visites absente : la table traffic ne contient que des totaux (rapports GA4 téléchargés), pas de "
+     "visites ; les visiteurs et les visites viennent de l'export BigQuery de GA4 (events_*) ou du journal des "
+     "visites de Matomo (Live.getLastVisitsDetails)"),
+    (r"searches table not provided: the search_terms table holds .*",
+     "table des recherches absente : la table search_terms ne contient que les totaux par mot-clé de la recherche "
+     "interne de Matomo ; les recherches par visite viennent du journal des visites de Matomo ou de l'export "
+     "BigQuery de GA4"),
+    (r"the (.+) cover (.+) as one total each; a total is never prorated.*",
+     r"les données agrégées couvrent \2 d'un seul bloc ; un total n'est jamais réparti au prorata : choisissez une "
+     r"période faite de lignes entières, ou importez le rapport par jour"),
+    (r"the (.+) cover (.+) only, not every day of (.+)",
+     r"les données agrégées ne couvrent que \2, pas tous les jours \3"),
+    (r"the (.+) are not split by (.+) \(import a report with that dimension\)",
+     r"les données agrégées ne sont pas ventilées par \2 (importez un rapport avec cette dimension)"),
+    (r"traffic\.transactions column not provided .*",
+     "colonne transactions absente de la table traffic (les événements clés du rapport comptent toutes les "
+     "conversions de la propriété, pas les commandes : ils ne servent pas de commandes)"),
+    (r"the (.+) hold two reports (.+) over the same days \((.+)\): import one of them only",
+     r"les données agrégées contiennent deux rapports qui se recouvrent (\3) : n'en importez qu'un"),
+    (r"no (.+) for this period \((.+)\)", r"aucune donnée agrégée pour cette période (\2)"),
+    (r"no (.+) for this period", r"aucune donnée agrégée pour cette période"),
+    (r"the Site Search reports \(search_terms\) are .*",
+     "les rapports de recherche interne de Matomo sont des totaux par mot-clé : ni par canal, ni par appareil, ni "
+     "par jour"),
+)
+
+
 def _reason_text(reason: str, language: str) -> str:
     if language != "fr":
         return reason
+    for pattern, fr in _REASON_PATTERNS_FR:
+        m = re.fullmatch(pattern, reason)
+        if m:
+            out = re.sub(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)", r"du \1 au \2", m.expand(fr))
+            return re.sub(r"\b(channel|device|landing_page)\b",
+                          lambda w: {"channel": "canal", "device": "appareil", "landing_page": "page d'entrée"}[w[1]],
+                          out).replace(" and ", " et ")
     for en, fr in _REASONS_FR.items():
         if reason.endswith(en) or reason == en:
             prefix = reason[: -len(en)].strip()
