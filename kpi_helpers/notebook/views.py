@@ -16,6 +16,7 @@ from ..labels import (
     format_money,
     format_number,
     format_percent,
+    format_points,
     kpi_label,
     label,
 )
@@ -71,9 +72,7 @@ def _change_text(kpi_id: str, row: pd.Series, language: str, currency: str) -> s
         return "–"
     unit = KPI_UNITS.get(kpi_id, "number")
     if unit == "percent":
-        pts = format_number(change * 100, language, 1)
-        sign = "+" if change > 0 else ""
-        return f"{sign}{pts} pt" if language == "fr" else f"{sign}{pts} pts"
+        return format_points(change, language, 1)  # one minus sign (U+2212) with the relative changes
     rel_text = format_percent(rel, language, 1, signed=True) if rel is not None and not pd.isna(rel) else "–"
     return rel_text
 
@@ -379,7 +378,7 @@ def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
     ax.set_title(title)
     setp(ax.get_xticklabels(), rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
     _show(fig)
-    _reading(ctx, "returning_customer_rate")
+    _reading(ctx, "returning_customers")  # the chart counts customers: the note speaks of numbers, not of a share
 
 
 def cohorts(ctx: Context, *, months: int = 12, value: str = "customer_share") -> None:
@@ -408,7 +407,8 @@ def cohorts(ctx: Context, *, months: int = 12, value: str = "customer_share") ->
 
 
 def zero_result_queries(ctx: Context, *, n: int = 20) -> None:
-    """The most frequent searches that found nothing (normalised), as text."""
+    """The most frequent searches that found nothing, grouped by normal form and shown as most
+    often typed (accents kept)."""
     from ..search import top_zero_result_queries
 
     lang = ctx.language
@@ -420,7 +420,7 @@ def zero_result_queries(ctx: Context, *, n: int = 20) -> None:
     if df.empty:
         note(label("no_data", lang))
         return
-    _table(pd.DataFrame({label("query", lang): [q[:120] + ("…" if len(q) > 120 else "") for q in df["query"]],
+    _table(pd.DataFrame({label("query", lang): [q[:120] + ("…" if len(q) > 120 else "") for q in df["spelling"]],
                          label("searches", lang): [format_number(v, lang) for v in df["searches"]],
                          ("Variantes" if lang == "fr" else "Variants"): df["variants"].astype(int)}))
     _reading(ctx, "top_zero_result_queries")
