@@ -3,6 +3,7 @@
 One notebook per theme stays the unit; its text lives once, in ``notebooks/source/NN-theme.yml``::
 
     sample_client: bureau-direct   # the parameters cell's client_dir: data/sample/bureau-direct
+    theme_kpis: [carts, cart_abandonment_rate]  # none available for a client: its report leaves the theme out
     cells:
     - tags: [teaching]             # a markdown cell: its text in each language
       fr: |
@@ -126,11 +127,14 @@ def edition(source: Path, language: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+    theme_kpis = data.get("theme_kpis")
+    if theme_kpis:
+        nb.metadata["kpi_kit"] = {"theme_kpis": [str(k) for k in theme_kpis]}
     return nb
 
 
-def _signature(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(c.cell_type, c.source, tuple(c.metadata.get("tags", []))) for c in nb.cells]
+def _signature(nb: nbformat.NotebookNode) -> list[Any]:
+    return [nb.metadata.get("kpi_kit")] + [(c.cell_type, c.source, tuple(c.metadata.get("tags", []))) for c in nb.cells]
 
 
 def out_of_sync(language: str, *, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[str]:

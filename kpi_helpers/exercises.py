@@ -4,8 +4,7 @@ Each exercise names the KPI call that answers it and the **form** its question a
 
 - ``percent``: a 0-1 rate answered in percent, as the tables show it (``2.1`` or ``"2,1 %"`` for
   2.1 %);
-- ``number``: a number as the tables show it (``0.025`` orders per session, ``3.2`` for a ROAS of
-  3.2, ``0.07`` for a p-value);
+- ``number``: a number as the tables show it (``3.2`` for a ROAS of 3.2, ``0.07`` for a p-value);
 - ``amount``: an amount in euros (``85`` or ``85.4``);
 - ``count``: a number of days or visits;
 - ``yes_no``: ``"oui"`` / ``"non"`` (or ``"yes"`` / ``"no"``, ``True`` / ``False``);
@@ -17,8 +16,8 @@ nearest unit", 1 for "rounded to one decimal"). An answer is right when it is th
 rounded to the decimals the learner wrote, as long as they wrote at least ``decimals`` of them:
 for 2.12 %, with ``decimals=0``, ``2``, ``2.1`` and ``2.12`` are right and ``2.2`` is not.
 
-An answer in another form than the question's (``0.021`` for a question in percent, ``2.5`` for
-orders per session asked as ``0.025``) is not accepted, but the verdict says so rather than "not
+An answer in another form than the question's (``0.021`` for a question in percent, ``2.1`` for a
+number asked as ``0.021``) is not accepted, but the verdict says so rather than "not
 quite". When the client lacks the data an exercise needs, the verdict says the exercise does not
 apply to this client, whatever the answer.
 """
@@ -248,9 +247,9 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         _value("average_order_value"), "amount", 0),
     _ex("overview-orders-per-session", "Combien de commandes par visite (définition Universal Analytics) ?",
         "How many orders per session (Universal Analytics' definition)?",
-        "commandes / visites, un nombre comme 0.025 (la ligne « Commandes par visite » du tableau de bord).",
-        "orders / sessions, a number such as 0.025 (the 'Orders per session' row of the scorecard).",
-        _value("orders_per_session"), "number", 3),
+        "commandes / visites, en pourcentage : la ligne « Commandes par visite » du tableau « Significatif ou bruit ? ».",
+        "orders / sessions, in percent: the 'Orders per session' row of the 'Significant or noise?' table.",
+        _value("orders_per_session"), "percent", 1),
     _ex("overview-basket-effect",
         "De combien d'euros l'évolution du panier moyen a-t-elle fait varier le chiffre d'affaires ?",
         "By how much did the change of the average order value move revenue, in euros?",

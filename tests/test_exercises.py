@@ -55,12 +55,20 @@ def test_a_fraction_given_for_a_percentage_is_the_right_figure_in_another_form()
     assert _ex(0.0212, "percent", 1).verdict(0.5, None).status == "wrong"
 
 
-def test_orders_per_session_is_a_number_not_a_percentage():
+def test_orders_per_session_is_asked_in_percent_as_the_overview_shows_it():
+    # the overview's tables show orders per session as 2,35 %: the question asks for 2.4, says so,
+    # and a fraction is the right figure in another form, not "not quite"
     ex = EXERCISES["overview-orders-per-session"]
-    assert ex.form == "number" and ex.decimals == 3
-    probe = _ex(0.0235, ex.form, ex.decimals)
-    assert probe.verdict(0.024, None).status == "right" and probe.verdict("0,0235", None).status == "right"
-    assert probe.verdict(2.35, None).status == "other_form"  # read as a percentage: said so, not "not quite"
+    assert ex.form == "percent" and ex.decimals == 1
+    probe = _ex(0.02353, ex.form, ex.decimals)
+    assert probe.verdict(2.4, None).status == "right" and probe.verdict("2,35 %", None).status == "right"
+    assert probe.verdict(0.0235, None).status == "other_form"
+    assert probe.verdict(2, None).status == "too_rounded"
+
+
+def test_a_number_given_as_a_percentage_is_the_right_figure_in_another_form():
+    assert _ex(0.0235, "number", 3).verdict(2.35, None).status == "other_form"
+    assert _ex(0.0235, "number", 3).verdict(0.024, None).status == "right"
 
 
 def test_every_percent_question_says_in_percent_and_its_rounding_in_both_editions():
@@ -145,8 +153,8 @@ def test_the_verdicts_say_which_form_the_question_asks(shop):
     from kpi_helpers.notebook.display import verdict_text
 
     expected = solution("overview-orders-per-session", shop)
-    assert verdict_text("overview-orders-per-session", round(expected, 3), shop) == "✔ Bonne réponse."
-    assert "la question demande un nombre" in verdict_text("overview-orders-per-session", round(expected * 100, 1), shop)
+    assert verdict_text("overview-orders-per-session", round(expected * 100, 1), shop) == "✔ Bonne réponse."
+    assert "la question demande un pourcentage" in verdict_text("overview-orders-per-session", round(expected, 4), shop)
     pct = solution("conversion-mobile", shop) * 100
     assert verdict_text("conversion-mobile", round(pct, 1), shop) == "✔ Bonne réponse."
     assert "un pourcentage" in verdict_text("conversion-mobile", round(pct / 100, 4), shop)
