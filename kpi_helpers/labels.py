@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "PLATFORM_LABELS", "FORMAT_LABELS",
            "TABLE_WORDS", "TEXT", "label", "kpi_label", "channel_label", "device_label", "platform_label",
-           "format_label", "segment_value_label", "table_word", "reason_text", "format_number", "format_percent", "format_money", "format_kpi",
+           "format_label", "segment_value_label", "table_word", "reason_text", "fee_band_label", "format_number", "format_percent", "format_money", "format_kpi",
            "format_signed_number", "format_signed_money", "format_points", "format_p_value", "MINUS",
            "LANGUAGES", "check_language", "currency_symbol", "THEME_TITLES", "REPORT_TEXT", "MONTH_NAMES"]
 
@@ -184,6 +184,8 @@ TEXT: dict[str, dict[str, str]] = {
     "missing_table": {"fr": "Ce client ne fournit pas de données de {what} : cette partie ne peut pas être calculée.",
                       "en": "This client provides no {what} data: this part cannot be computed."},
     "unavailable_kpi": {"fr": "{kpi} n'est pas disponible : {reason}.", "en": "{kpi} is not available: {reason}."},
+    "scorecard_left_out": {"fr": "Sans données pour ce client, donc absents du tableau de bord : ",
+                           "en": "No data for this client, so not in the scorecard: "},
     "spend": {"fr": "Dépenses", "en": "Spend"},
     "break_even": {"fr": "CPA d'équilibre", "en": "Break-even CPA"},
     "new": {"fr": "Nouveaux", "en": "New"},
@@ -447,6 +449,22 @@ def format_points(value: Any, language: str = "fr", decimals: int = 1, signed: b
     unit = "pt" if check_language(language) == "fr" else ("pt" if abs(rounded) == 1 else "pts")
     sign = _sign(rounded) if signed else ""
     return f"{sign}{format_number(abs(rounded) if signed else rounded, language, decimals)}\u00a0{unit}"
+
+
+def fee_band_label(low: float, high: float | None, language: str = "fr", currency: str = "EUR") -> str:
+    """A shipping-fee band for a reader: ``"Gratuits"`` / ``"Free"`` for the band of 0, else
+    ``"5–10 €"`` (fr) or ``"€5–10"`` (en), the open band ``"15 € et plus"`` / ``"€15+"``."""
+    lang = check_language(language)
+    if low == 0 and high is not None and high <= 0.01:
+        return "Gratuits" if lang == "fr" else "Free"
+    symbol = currency_symbol(currency)
+
+    def num(v: float) -> str:
+        return "0" if v < 0.01 else format_number(v, lang, 0 if float(v).is_integer() else 2)
+
+    if high is None or math.isinf(high):
+        return f"{num(low)}\u00a0{symbol} et plus" if lang == "fr" else f"{symbol}{num(low)}+"
+    return f"{num(low)}–{num(high)}\u00a0{symbol}" if lang == "fr" else f"{symbol}{num(low)}–{num(high)}"
 
 
 def format_p_value(value: Any, language: str = "fr") -> str:

@@ -59,3 +59,11 @@ def test_a_missing_table_is_one_sentence_in_words():
     text = lb.label("missing_table", "fr", what=lb.table_word("orders", "fr"))
     assert text == "Ce client ne fournit pas de données de commandes : cette partie ne peut pas être calculée."
     assert "orders" not in text and "«" not in text
+
+
+def test_shipping_fee_bands_are_written_for_the_reader():
+    import math
+
+    assert [lb.fee_band_label(lo, hi, "fr") for lo, hi in [(0, 0.005), (0.005, 5), (5, 10), (15, math.inf)]] == \
+        ["Gratuits", "0–5\u00a0€", "5–10\u00a0€", "15\u00a0€ et plus"]
+    assert [lb.fee_band_label(lo, hi, "en") for lo, hi in [(0, 0.005), (5, 10), (15, None)]] == ["Free", "€5–10", "€15+"]

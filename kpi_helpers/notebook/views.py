@@ -17,6 +17,7 @@ from ..labels import (
     format_number,
     format_percent,
     format_points,
+    fee_band_label,
     kpi_label,
     label,
 )
@@ -98,10 +99,22 @@ def scorecard(ctx: Context, *, groups: Sequence[str] | None = None) -> None:
     from ..commentary import MARK_LEGEND
     from ..explain import change_tests
 
+    from ..core import unavailable_reason
+    from ..labels import reason_text
+
     tests = change_tests(ctx.client, compare=ctx.compare, **ctx.kw) if ctx.compare else None
+    missing: dict[str, list[str]] = {}  # reason -> groups whose every KPI lacks a table: one line, not a table of « Indisponible »
     for fr, en, ids in SCORECARD_GROUPS:
         if groups is None or en in groups or fr in groups:
-            headline(ctx, ids, title=fr if ctx.language == "fr" else en, tests=tests)
+            title = fr if ctx.language == "fr" else en
+            reasons = [unavailable_reason(KPIS[k], ctx.client) for k in ids if k in KPIS]
+            if reasons and all(r and r.endswith("table not provided") for r in reasons):
+                missing.setdefault(reason_text(reasons[0], ctx.language), []).append(title)
+                continue
+            headline(ctx, ids, title=title, tests=tests)
+    if missing:
+        note(label("scorecard_left_out", ctx.language) + " ; ".join(
+            f"{', '.join(titles)} ({reason})" for reason, titles in missing.items()) + ".")
     if tests is not None:
         note(MARK_LEGEND[ctx.language])
 
@@ -342,6 +355,7 @@ def shipping_bands(ctx: Context) -> None:
     if "unavailable" in df.attrs:
         _unavailable(ctx, kpi_label("cart_abandonment_rate", lang), df.attrs["unavailable"])
         return
+    df = df.assign(band=[fee_band_label(lo, hi, lang, ctx.currency) for lo, hi in zip(df["low"], df["high"])])
     ax = plots.bar(df.rename(columns={"band": "shipping_fee"}), x="shipping_fee", kpi="cart_abandonment_rate",
                    language=lang, title=title, horizontal=False)
     _show(ax.figure)
