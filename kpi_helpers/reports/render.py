@@ -2,7 +2,7 @@
 
 A report holds, for each notebook in course order, the outputs of its code cells: headings,
 tables, notes and charts. Left out: every input (no code, no prompt), markdown cells (teaching
-notes in English), the cells tagged ``parameters``, ``injected-parameters``, ``setup``,
+notes, in the edition's language), the cells tagged ``parameters``, ``injected-parameters``, ``setup``,
 ``explore``, ``exercise`` or ``teaching``, streams, errors and widgets. HTML outputs go through
 :func:`~kpi_helpers.reports.sanitize.sanitize_html`; charts are embedded as ``data:`` URIs. The
 page carries a Content-Security-Policy that allows no script and no request at all (images from
