@@ -48,10 +48,10 @@ chromium: ## install Debian's Chromium for the PDF reports, where this user can 
 test: $(STAMP) ## run the whole test suite (units, notebooks through papermill, nbval)
 	@$(MAKE) --no-print-directory chromium java
 	$(PY) -m pytest -n $(WORKERS) tests $(PYTEST_ARGS)
-	$(PY) -m pytest -p no:xdist --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
+	$(PY) -m pytest -p no:xdist --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/fr notebooks/en
 
-notebooks: $(STAMP) ## re-execute the committed notebooks in place on the sample data
-	$(PY) -m kpi_helpers.notebook_tools execute-committed
+notebooks: $(STAMP) ## write the French and English notebooks from notebooks/source/ and execute them on the sample data
+	$(PY) -m kpi_helpers.editions
 
 benchmark: $(STAMP) ## run the benchmarks (see benchmarks/README.md; takes several minutes)
 	$(PY) benchmarks/run.py

@@ -127,11 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=2, help="papermill runs at a time")
     parser.add_argument("--nbval", type=int, default=20, help="nbval runs over the committed notebooks")
     parser.add_argument("--deadline", type=float, default=120.0, help="seconds after which a papermill run is a hang")
-    parser.add_argument("--notebooks", default="", help="comma-separated notebook names (default: all)")
+    parser.add_argument("--notebooks", default="", help="comma-separated notebook names, both editions (00-overview.ipynb) or one (fr/00-overview.ipynb); default: all")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="kpi-soak-"))
-    notebooks = [p for p in committed_notebooks() if not args.notebooks or p.name in args.notebooks.split(",")]
+    chosen = args.notebooks.split(",") if args.notebooks else []
+    notebooks = [p for p in committed_notebooks() if not chosen or p.name in chosen or f"{p.parent.name}/{p.name}" in chosen]
     jobs = list(itertools.islice(itertools.cycle([(n, c) for c in _clients(work) for n in notebooks]), args.runs))
     info = {"started": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "python": platform.python_version(),
             "cores": os.cpu_count(), **{p: version(p) for p in ("papermill", "nbclient", "jupyter_client", "ipykernel",

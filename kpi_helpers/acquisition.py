@@ -55,7 +55,7 @@ cost_per_acquisition = public(
     "cost_per_acquisition", "Cost per acquisition (CPA): what one order costs in advertising.",
     "ad_spend / orders (per channel: spend of that channel / orders placed in sessions of that channel)",
     "order", "currency per order", "null when there is no order",
-    "the source document's example: 500 / 24 = 20.83")
+    "the example of the agency's reference text: 500 / 24 = 20.83")
 roas = public(
     "roas", "Return on ad spend: revenue per unit of advertising spent.", "revenue / ad_spend",
     "order and spend", "ratio (2.5 = 2.50 of revenue per 1 spent)", "null when nothing was spent",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "TEXT", "label", "kpi_label",
-           "channel_label", "device_label", "format_number", "format_percent", "format_money", "format_kpi",
+__all__ = ["KPI_LABELS", "KPI_UNITS", "CHANNEL_LABELS", "DEVICE_LABELS", "PLATFORM_LABELS", "FORMAT_LABELS",
+           "TABLE_WORDS", "TEXT", "label", "kpi_label", "channel_label", "device_label", "platform_label",
+           "format_label", "segment_value_label", "table_word", "reason_text", "fee_band_label", "format_number", "format_percent", "format_money", "format_kpi",
            "format_signed_number", "format_signed_money", "format_points", "format_p_value", "MINUS",
            "LANGUAGES", "check_language", "currency_symbol", "THEME_TITLES", "REPORT_TEXT", "MONTH_NAMES"]
 
@@ -96,6 +97,62 @@ DEVICE_LABELS: dict[str, dict[str, str]] = {
     "unknown": {"fr": "Inconnu", "en": "Unknown"},
 }
 
+#: Social platforms as their owners write them (exports give them in lower case).
+PLATFORM_LABELS: dict[str, dict[str, str]] = {
+    "instagram": {"fr": "Instagram", "en": "Instagram"},
+    "facebook": {"fr": "Facebook", "en": "Facebook"},
+    "tiktok": {"fr": "TikTok", "en": "TikTok"},
+    "linkedin": {"fr": "LinkedIn", "en": "LinkedIn"},
+    "youtube": {"fr": "YouTube", "en": "YouTube"},
+    "pinterest": {"fr": "Pinterest", "en": "Pinterest"},
+    "twitter": {"fr": "X (Twitter)", "en": "X (Twitter)"},
+    "x": {"fr": "X (Twitter)", "en": "X (Twitter)"},
+    "threads": {"fr": "Threads", "en": "Threads"},
+}
+
+#: Post formats (the social_posts.format column).
+FORMAT_LABELS: dict[str, dict[str, str]] = {
+    "image": {"fr": "Image", "en": "Image"},
+    "photo": {"fr": "Photo", "en": "Photo"},
+    "carousel": {"fr": "Carrousel", "en": "Carousel"},
+    "album": {"fr": "Album", "en": "Album"},
+    "video": {"fr": "Vidéo", "en": "Video"},
+    "reel": {"fr": "Reel (vidéo courte)", "en": "Reel (short video)"},
+    "story": {"fr": "Story", "en": "Story"},
+    "link": {"fr": "Lien", "en": "Link"},
+    "text": {"fr": "Texte", "en": "Text"},
+    "status": {"fr": "Texte", "en": "Text"},
+    "live": {"fr": "Direct", "en": "Live"},
+}
+
+#: The contract's tables, as a sentence names their data ("ce client ne fournit pas de données de paniers").
+TABLE_WORDS: dict[str, dict[str, str]] = {
+    "sessions": {"fr": "visites", "en": "session"},
+    "orders": {"fr": "commandes", "en": "order"},
+    "carts": {"fr": "paniers", "en": "cart"},
+    "ad_spend": {"fr": "dépenses publicitaires", "en": "ad spend"},
+    "social_posts": {"fr": "publications sur les réseaux sociaux", "en": "social media post"},
+    "searches": {"fr": "recherches internes", "en": "site search"},
+    "products": {"fr": "produits", "en": "product"},
+}
+
+#: Columns a reason can name, with their article in French ("il manque les frais de port").
+COLUMN_WORDS: dict[str, dict[str, str]] = {
+    "landing_page": {"fr": "la page d'entrée", "en": "landing page"},
+    "shipping_fee": {"fr": "les frais de port", "en": "shipping fee"},
+    "results_count": {"fr": "le nombre de résultats", "en": "result count"},
+    "impressions": {"fr": "les impressions", "en": "impressions"},
+    "views": {"fr": "les vues", "en": "views"},
+    "reach": {"fr": "la portée", "en": "reach"},
+    "shares": {"fr": "les partages", "en": "shares"},
+    "saves": {"fr": "les enregistrements", "en": "saves"},
+    "format": {"fr": "le format", "en": "format"},
+    "device": {"fr": "l'appareil", "en": "device"},
+    "channel": {"fr": "le canal", "en": "channel"},
+    "bounced": {"fr": "le rebond", "en": "bounce"},
+    "page_views": {"fr": "les pages vues", "en": "page views"},
+}
+
 TEXT: dict[str, dict[str, str]] = {
     "all": {"fr": "Tous", "en": "All"},
     "channel": {"fr": "Canal", "en": "Channel"},
@@ -126,9 +183,11 @@ TEXT: dict[str, dict[str, str]] = {
     "no_data": {"fr": "Pas de données pour cette sélection.", "en": "No data for this selection."},
     "one_segment": {"fr": "Un canal et un appareil sont choisis : il n'y a rien à répartir.",
                     "en": "One channel and one device are picked: there is nothing to break down."},
-    "missing_table": {"fr": "Ce client ne fournit pas la table « {table} » : cette partie ne peut pas être calculée ({reason}).",
-                      "en": "This client does not provide the '{table}' table: this part cannot be computed ({reason})."},
+    "missing_table": {"fr": "Ce client ne fournit pas de données de {what} : cette partie ne peut pas être calculée.",
+                      "en": "This client provides no {what} data: this part cannot be computed."},
     "unavailable_kpi": {"fr": "{kpi} n'est pas disponible : {reason}.", "en": "{kpi} is not available: {reason}."},
+    "scorecard_left_out": {"fr": "Sans données pour ce client, donc absents du tableau de bord : ",
+                           "en": "No data for this client, so not in the scorecard: "},
     "spend": {"fr": "Dépenses", "en": "Spend"},
     "break_even": {"fr": "CPA d'équilibre", "en": "Break-even CPA"},
     "new": {"fr": "Nouveaux", "en": "New"},
@@ -182,6 +241,8 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "no_report": {"fr": "aucun rapport", "en": "no report"},
     "last_run": {"fr": "Dernière exécution", "en": "Last run"},
     "details": {"fr": "détails dans run.json", "en": "details in run.json"},
+    "left_out": {"fr": "Absents de ce rapport, faute de données : ", "en": "Left out of this report for lack of data: "},
+    "no_data_period": {"fr": "pas de données sur la période", "en": "no data over the period"},
 }
 
 
@@ -217,6 +278,121 @@ def device_label(device: str, language: str = "fr") -> str:
     return DEVICE_LABELS.get(device, {}).get(check_language(language), device)
 
 
+def _capitalised(value: str) -> str:
+    return value[:1].upper() + value[1:]
+
+
+def platform_label(platform: str, language: str = "fr") -> str:
+    """``"instagram"`` -> ``"Instagram"``; a platform the kit does not know gets a capital letter."""
+    key = str(platform).strip().lower()
+    return PLATFORM_LABELS.get(key, {}).get(check_language(language), _capitalised(str(platform)))
+
+
+def format_label(fmt: str, language: str = "fr") -> str:
+    """``"carousel"`` -> ``"Carrousel"`` (fr) or ``"Carousel"`` (en); an unknown format gets a capital letter."""
+    key = str(fmt).strip().lower()
+    return FORMAT_LABELS.get(key, {}).get(check_language(language), _capitalised(str(fmt)))
+
+
+def segment_value_label(key: str, value: Any, language: str = "fr") -> str:
+    """The name of one value of a breakdown (``by=channel``, ``device``, ``platform`` or ``format``)."""
+    labeller = {"channel": channel_label, "device": device_label, "platform": platform_label,
+                "format": format_label}.get(key)
+    return labeller(str(value), language) if labeller else str(value)
+
+
+def table_word(table: str, language: str = "fr") -> str:
+    """How a sentence names a contract table's data: ``"carts"`` -> ``"paniers"`` (fr), ``"cart"`` (en)."""
+    return TABLE_WORDS.get(table, {}).get(check_language(language), table)
+
+
+def _column_word(column: str, language: str) -> str:
+    word = COLUMN_WORDS.get(column, {}).get(language)
+    if word:
+        return word
+    return f"la colonne « {column} »" if language == "fr" else f"'{column}' column"
+
+
+_FIXED_REASONS = {
+    "not split by channel or device": {"fr": "ces données ne sont pas ventilées par canal ni par appareil",
+                                       "en": "these data are not split by channel or device"},
+    "ad spend is not split by device": {"fr": "les dépenses publicitaires ne sont pas ventilées par appareil",
+                                        "en": "ad spend is not split by device"},
+    "segment filters need the sessions table": {"fr": "un filtre de canal ou d'appareil demande les données de visites",
+                                                "en": "a channel or device filter needs the session data"},
+    "margin_rate not set (client.yml or --margin-rate)": {"fr": "le taux de marge n'est pas renseigné "
+                                                                "(margin_rate dans client.yml)",
+                                                          "en": "the margin rate is not set (margin_rate in client.yml)"},
+}
+
+
+def reason_text(reason: str, language: str = "fr") -> str:
+    """Why a KPI cannot be computed, as a clause for a reader: the kit's reasons
+    (``"carts table not provided"``, ``"sessions.landing_page column not provided"``...) name
+    tables and columns by their ids; this names the data in words, without nested parentheses:
+    ``"ce client ne fournit pas de données de paniers"``, ``"il manque la page d'entrée dans les
+    données de visites"``. A reason it does not know is returned as it is."""
+    import re
+
+    lang = check_language(language)
+    if lang == "fr" and (aggregated := _aggregated_reason_fr(reason)):
+        return aggregated
+    if reason in _FIXED_REASONS:
+        return _FIXED_REASONS[reason][lang]
+    m = re.fullmatch(r"(\w+) table not provided", reason)
+    if m:
+        what = table_word(m.group(1), lang)
+        return f"ce client ne fournit pas de données de {what}" if lang == "fr" else f"this client provides no {what} data"
+    m = re.fullmatch(r"(\w+)\.(\w+) column not provided", reason) or re.fullmatch(r"(\w+) has no (\w+)(?: or \w+)* column", reason)
+    if m:
+        table, column = m.group(1), m.group(2)
+        if lang == "fr":
+            return f"il manque {_column_word(column, lang)} dans les données de {table_word(table, lang)}"
+        return f"the {table_word(table, lang)} data has no {_column_word(column, lang)}"
+    return reason
+
+
+#: Reasons from the aggregated tables (kpi_helpers.aggregated, core.VISITS_REASON): pattern -> French.
+_AGGREGATED_REASONS_FR = (
+    (r"sessions table not provided: the traffic table holds totals .*",
+     "ce client ne fournit que des totaux de visites, ceux des rapports téléchargés de GA4, pas les visites "
+     "elles-mêmes : les visiteurs et les visites viennent de l'export BigQuery de GA4 ou du journal des visites "
+     "de Matomo"),
+    (r"searches table not provided: the search_terms table holds .*",
+     "ce client ne fournit que les totaux par mot-clé de la recherche interne de Matomo : les recherches visite "
+     "par visite viennent du journal des visites de Matomo ou de l'export BigQuery de GA4"),
+    (r"the (.+) cover (.+) as one total each; a total is never prorated.*",
+     r"les données agrégées couvrent \2 d'un seul bloc ; un total n'est jamais réparti au prorata : choisissez une "
+     r"période faite de lignes entières, ou importez le rapport par jour"),
+    (r"the (.+) cover (.+) only, not every day of (.+)",
+     r"les données agrégées ne couvrent que \2, pas tous les jours \3"),
+    (r"the (.+) are not split by (.+) \(import a report with that dimension\)",
+     r"les données agrégées ne sont pas ventilées par \2 : importez un rapport avec cette dimension"),
+    (r"traffic\.transactions column not provided .*",
+     "les rapports téléchargés ne donnent pas de transactions : leurs événements clés comptent toutes les "
+     "conversions de la propriété, pas les commandes"),
+    (r"the (.+) hold two reports (.+) over the same days \((.+)\): import one of them only",
+     r"les données agrégées contiennent deux rapports qui se recouvrent, \3 : n'en importez qu'un"),
+    (r"no (.+) for this period \((.+)\)", r"aucune donnée agrégée pour cette période, \2"),
+    (r"no (.+) for this period", r"aucune donnée agrégée pour cette période"),
+    (r"the Site Search reports \(search_terms\) are .*",
+     "les rapports de recherche interne de Matomo sont des totaux par mot-clé : ni par canal, ni par appareil, ni "
+     "par jour"),
+)
+
+
+def _aggregated_reason_fr(reason: str) -> str | None:
+    import re
+
+    for pattern, fr in _AGGREGATED_REASONS_FR:
+        m = re.fullmatch(pattern, reason)
+        if m:
+            out = re.sub(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)", r"du \1 au \2", m.expand(fr))
+            words = {"channel": "canal", "device": "appareil", "landing_page": "page d'entrée"}
+            return re.sub(r"\b(channel|device|landing_page)\b", lambda w: words[w[1]], out).replace(" and ", " et ")
+    return None
+
+
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 
@@ -229,10 +405,11 @@ def _missing(value: Any) -> bool:
 
 
 def format_number(value: Any, language: str = "fr", decimals: int = 0) -> str:
-    """``1234.5`` -> ``"1 234,5"`` (fr, narrow no-break space) or ``"1,234.5"`` (en); null -> ``"–"``."""
+    """``1234.5`` -> ``"1 234,5"`` (fr, narrow no-break space) or ``"1,234.5"`` (en); null -> ``"–"``;
+    a negative number takes the minus sign U+2212 (``"−8,2"``), as every signed change does."""
     if _missing(value):
         return "–"
-    text = f"{float(value):,.{decimals}f}"
+    text = f"{float(value):,.{decimals}f}".replace("-", MINUS)
     if check_language(language) == "fr":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text
@@ -243,7 +420,7 @@ def format_percent(value: Any, language: str = "fr", decimals: int = 1, signed: 
     if _missing(value):
         return "–"
     text = format_number(abs(value) * 100 if signed else value * 100, language, decimals)
-    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
+    sign = ("+" if value > 0 else MINUS if value < 0 else "") if signed else ""
     return f"{sign}{text}\u00a0%" if language == "fr" else f"{sign}{text}%"
 
 
@@ -317,6 +494,25 @@ def format_points(value: Any, language: str = "fr", decimals: int = 1, signed: b
     unit = "pt" if check_language(language) == "fr" else ("pt" if abs(rounded) == 1 else "pts")
     sign = _sign(rounded) if signed else ""
     return f"{sign}{format_number(abs(rounded) if signed else rounded, language, decimals)}\u00a0{unit}"
+
+
+def fee_band_label(low: float, high: float | None, language: str = "fr", currency: str = "EUR") -> str:
+    """A shipping-fee band for a reader: ``"Gratuits"`` / ``"Free"`` for the band of 0, else
+    ``"jusqu'à 5 €"`` / ``"up to €5"`` just above it, ``"5–10 €"`` (fr) or ``"€5–10"`` (en), the
+    open band ``"15 € et plus"`` / ``"€15+"``."""
+    lang = check_language(language)
+    if low == 0 and high is not None and high <= 0.01:
+        return "Gratuits" if lang == "fr" else "Free"
+    symbol = currency_symbol(currency)
+
+    def num(v: float) -> str:
+        return "0" if v < 0.01 else format_number(v, lang, 0 if float(v).is_integer() else 2)
+
+    if high is None or math.isinf(high):
+        return f"{num(low)}\u00a0{symbol} et plus" if lang == "fr" else f"{symbol}{num(low)}+"
+    if low < 0.01:  # just above free: "jusqu'à 5 €", not "0–5 €" next to "Gratuits"
+        return f"jusqu'à {num(high)}\u00a0{symbol}" if lang == "fr" else f"up to {symbol}{num(high)}"
+    return f"{num(low)}–{num(high)}\u00a0{symbol}" if lang == "fr" else f"{symbol}{num(low)}–{num(high)}"
 
 
 def format_p_value(value: Any, language: str = "fr") -> str:

@@ -1,9 +1,12 @@
 """Maintenance of the committed notebooks: re-execute them in place on the sample data.
 
-``python -m kpi_helpers.notebook_tools execute-committed [NAME ...]`` (``make notebooks``) runs
-each notebook of ``notebooks/`` with its default parameters and writes it back with its outputs,
-so that it renders as training material and nbval can compare future runs with it. Execution
-metadata (timestamps) is dropped so that a re-run without changes gives the same file.
+The committed notebooks are two editions of each theme, ``notebooks/fr/NN-theme.ipynb`` and
+``notebooks/en/NN-theme.ipynb``, generated from ``notebooks/source/NN-theme.yml`` by
+:mod:`kpi_helpers.editions` (``make notebooks`` regenerates and executes them).
+``python -m kpi_helpers.notebook_tools execute-committed [NAME ...] [--language fr]`` runs the
+committed editions as they are, with their default parameters, and writes them back with their
+outputs, so that they render as training material and nbval can compare future runs with them.
+Execution metadata (timestamps) is dropped so that a re-run without changes gives the same file.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from nbconvert.preprocessors import ExecutePreprocessor
 
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "main"]
+__all__ = ["EDITIONS", "committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "main"]
 
 KERNEL = "python3"
 #: Seconds a single cell may take: a sample client's cells take well under 10 s. A cell past it is
@@ -62,9 +65,14 @@ def run_notebook(source: Path | str, output: Path | str, *, parameters: dict | N
         shutil.rmtree(ipc_dir, ignore_errors=True)
 
 
-def committed_notebooks() -> list[Path]:
-    """The numbered notebooks of ``notebooks/`` in course order."""
-    return sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+EDITIONS = ("fr", "en")
+
+
+def committed_notebooks(language: str | None = None) -> list[Path]:
+    """The committed editions in course order, French first (``notebooks/fr/NN-*.ipynb``, then
+    ``notebooks/en/``), or those of one ``language``."""
+    languages = EDITIONS if language is None else (language,)
+    return [p for lang in languages for p in sorted((NOTEBOOKS_DIR / lang).glob("[0-9][0-9]-*.ipynb"))]
 
 
 def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -94,13 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute-committed", help="re-execute the committed notebooks in place")
     run.add_argument("names", nargs="*", help="notebook names (default: all)")
+    run.add_argument("--language", choices=EDITIONS, help="only this edition (default: both)")
     args = parser.parse_args(argv)
-    paths = committed_notebooks()
+    paths = committed_notebooks(args.language)
     if args.names:
         paths = [p for p in paths if p.stem in args.names or p.name in args.names]
     for path in paths:
         seconds = execute_in_place(path)
-        print(f"{path.name}: executed in {seconds:.1f} s")
+        print(f"{path.parent.name}/{path.name}: executed in {seconds:.1f} s")
     return 0
 
 

@@ -27,7 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .labels import (KPI_UNITS, channel_label, currency_symbol, device_label, format_money,
+from .labels import (KPI_UNITS, channel_label, currency_symbol, device_label, segment_value_label, format_money,
                      format_number, format_percent, kpi_label, label)
 
 __all__ = ["set_theme", "PALETTE", "FIGSIZE", "figure", "png", "bar", "line", "date_axis", "distribution", "heatmap",
@@ -71,14 +71,9 @@ def _unit_text(unit: str, language: str, currency: str) -> str:
 
 
 def segment_label(key: str, value: Any, language: str, *, limit: int | None = None) -> str:
-    """A category's label: the channel's or device's name in ``language``, cut to ``limit``
-    characters when given."""
-    if key == "channel":
-        text = channel_label(str(value), language)
-    elif key == "device":
-        text = device_label(str(value), language)
-    else:
-        text = str(value)
+    """A category's label: the channel's, device's, platform's or post format's name in
+    ``language``, cut to ``limit`` characters when given."""
+    text = segment_value_label(key, value, language)
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 

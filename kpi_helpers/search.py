@@ -15,7 +15,7 @@ from .core import Scope, agg, kpi, make_scope, missing_table_reason, parts, publ
 from .loading import as_client
 from .results import run
 
-__all__ = ["searches", "search_rate", "zero_result_rate", "search_to_purchase_rate", "top_zero_result_queries",
+__all__ = ["searches", "search_rate", "zero_result_rate", "search_to_purchase_rate", "top_zero_result_queries", "most_frequent_spelling",
            "normalize_query"]
 
 
@@ -81,12 +81,14 @@ search_to_purchase_rate = public(
 def top_zero_result_queries(data, *, start=None, end=None, channel=None, device=None, n: int = 20) -> pd.DataFrame:
     """The most frequent searches that found nothing, in normalised form.
 
-    Columns ``query`` (normalised), ``searches`` (count) and ``variants`` (how many distinct raw
-    spellings were grouped); most frequent first, ties by query; at most ``n`` rows. Searches
+    Columns ``query`` (normalised: the key), ``searches`` (count), ``variants`` (how many distinct
+    raw spellings were grouped) and ``spelling`` (the most frequent of them as typed, to show a
+    reader: « Écharpe laine » rather than « echarpe laine »); most frequent first, ties by query;
+    at most ``n`` rows. Searches
     whose results_count is unknown are not zero-result searches. Grain: search.
     """
     client = as_client(data)
-    cols = ["query", "searches", "variants"]
+    cols = ["query", "searches", "variants", "spelling"]
     if not client.has("searches") and client.has("search_terms"):  # Matomo's Site Search reports only
         from .aggregated import NotCovered, zero_result_queries_from_terms
 
@@ -122,4 +124,17 @@ def _grouped(raw: pd.DataFrame, cols: list[str], n: int) -> pd.DataFrame:
     out = raw.groupby("norm").agg(searches=("n", "sum"), variants=("query", "nunique")).reset_index()
     out = out.rename(columns={"norm": "query"}).sort_values(["searches", "query"], ascending=[False, True]).head(n)
     out["searches"] = out["searches"].astype(int)
+    out["spelling"] = out["query"].map(most_frequent_spelling(raw))
     return out.reset_index(drop=True)[cols]
+
+
+def most_frequent_spelling(raw: pd.DataFrame) -> dict[str, str]:
+    """For each normal form (column ``norm``), the spelling people typed most often (column
+    ``query``, counted by ``n``), its spaces collapsed: what a reader recognises, accents and
+    capitals included. Ties go to the spelling with the most accented letters (the one the
+    shop's customers would write with care), then to the first in alphabetical order."""
+    df = raw.assign(shown=raw["query"].map(lambda x: " ".join(str(x).split())))
+    df = df.groupby(["norm", "shown"], as_index=False)["n"].sum()
+    accents = df["shown"].map(lambda x: sum(1 for ch in unicodedata.normalize("NFKD", x) if unicodedata.combining(ch)))
+    df = df.assign(accents=accents).sort_values(["norm", "n", "accents", "shown"], ascending=[True, False, False, True])
+    return df.drop_duplicates("norm").set_index("norm")["shown"].to_dict()

@@ -1,7 +1,7 @@
 """Social media: posts, impressions and engagement rates (Instagram, Facebook...).
 
-The mission's engagement rate is a ratio of sums: (likes + comments) / impressions over the posts
-of the period that report impressions. Instagram stopped reporting impressions in April 2025
+The kit's headline engagement rate is a ratio of sums, as the agency's reference text defines it:
+(likes + comments) / impressions over the posts of the period that report impressions. Instagram stopped reporting impressions in April 2025
 (``views`` replaced them): such posts are left out of ``engagement_rate`` and counted in the
 ``posts_without_impressions`` column, and ``engagement_rate_impressions_or_views`` uses views
 where impressions are missing, saying which denominator each platform used.
@@ -85,13 +85,13 @@ def _engagement_best(scope: Scope, keys):
     return df
 
 
-# the mission's engagement rate: numerator is a sum of sums
+# the headline engagement rate (a ratio of sums): numerator is a sum of sums
 _ENGAGEMENT_DOC = ("social post", "fraction 0-1")
 engagement_rate = public(
-    "engagement_rate", "Engagement rate of the period's posts (the mission's definition).",
+    "engagement_rate", "Engagement rate of the period's posts: the kit's headline definition, a ratio of sums.",
     "(sum of likes + sum of comments) / sum of impressions, over the posts that report impressions "
     "(a ratio of sums, not an average of per-post rates)", *_ENGAGEMENT_DOC,
-    "null when no post reports impressions", "the source document's definition")
+    "null when no post reports impressions", "the agency's reference text: (likes + comments) / impressions, a ratio of sums")
 engagement_rate_all_interactions = public(
     "engagement_rate_all_interactions", "Engagement rate counting shares and saves too.",
     "(likes + comments + shares + saves) / impressions, over posts that report impressions", *_ENGAGEMENT_DOC,

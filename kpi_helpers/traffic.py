@@ -205,10 +205,10 @@ revenue = public(
     "sum of revenue of those orders", "order", "currency of the client", "not a ratio (0 without orders)",
     "the shop's back office")
 conversion_rate = public(
-    "conversion_rate", "Share of visitors who ordered: the mission's conversion rate.",
+    "conversion_rate", "Share of visitors who ordered: the kit's headline conversion rate, per visitor.",
     "distinct visitors of the period who placed an order in the period / distinct visitors of the period; "
     "a buyer is matched to visitors through orders.visitor_id, else through the order's session",
-    "visitor", "fraction 0-1", "null when there is no visitor", "the source document: 'individuals who validated their cart / visitors'")
+    "visitor", "fraction 0-1", "null when there is no visitor", "the agency's reference text: 'individuals who validated their cart / visitors'")
 session_conversion_rate = public(
     "session_conversion_rate", "Share of visits in which an order was placed.",
     "sessions of the period in which a (not cancelled) order was placed / sessions of the period",

@@ -162,6 +162,46 @@ def test_a_configuration_reads_periods_notebooks_and_defaults(tmp_path):
     assert slugify("<b>Été</b> & Co") == "b-ete-b-co"
 
 
+def test_a_client_runs_the_edition_in_its_language(tmp_path):
+    (tmp_path / "en-client").mkdir()
+    (tmp_path / "en-client" / "client.yml").write_text("language: en\n", encoding="utf-8")
+    cfg = load_config(write_config(tmp_path / "reports.yml", [
+        {"name": "A", "folder": str(SAMPLE / "maison-lune"), "notebooks": ["00-overview.ipynb"]},
+        {"name": "B", "folder": str(SAMPLE / "maison-lune"), "id": "b", "language": "en", "notebooks": "all"},
+        {"name": "C", "folder": "en-client", "notebooks": ["08-site-search"]},
+    ]))
+    a, b, c = cfg.clients
+    assert [p.relative_to(ROOT).as_posix() for p in a.notebooks] == ["notebooks/fr/00-overview.ipynb"]
+    assert {p.parent.name for p in b.notebooks} == {"en"} and len(b.notebooks) == 9
+    assert [p.relative_to(ROOT).as_posix() for p in c.notebooks] == ["notebooks/en/08-site-search.ipynb"]  # client.yml
+
+
+def test_a_theme_without_data_is_left_out_and_said_in_one_line_of_the_cover():
+    import datetime as dt
+
+    from kpi_helpers.loading import load_client
+    from kpi_helpers.reports.render import build_report, split_themes
+    from kpi_helpers.scorecard import scorecard
+
+    nbs = [(p, nbformat.read(p, as_version=4)) for p in sorted((ROOT / "notebooks" / "fr").glob("0*.ipynb"))]
+    card = scorecard(load_client(SAMPLE / "atelier-brume"), start="2026-10-01", end="2026-10-31")
+    kept, left_out = split_themes(nbs, card, "fr")
+    assert [p.stem for p, _ in kept] == ["00-overview", "01-social-engagement"]  # a social-only client
+    assert len(left_out) == 7
+    page = build_report(client_name="Atelier Brume", language="fr", start=dt.date(2026, 10, 1),
+                        end=dt.date(2026, 10, 31), compare=None, comparison=None, notebooks=kept,
+                        generated_at=dt.datetime(2026, 11, 2, 9, 0), left_out=left_out)
+    assert page.html.count('<section class="theme"') == 2 and page.themes == ["Vue d'ensemble", "Engagement sur les réseaux sociaux"]
+    line = re.search(r'<p class="kpi-left-out">(.*?)</p>', page.html).group(1)
+    assert line.startswith("Absents de ce rapport, faute de données : Taux de conversion et panier moyen, ")
+    assert "Abandon de panier (ce client ne fournit pas de données de paniers)" in line
+    assert "Recherche interne (ce client ne fournit pas de données de recherches internes)." in line
+    assert page.html.count('class="kpi-left-out"') == 1
+    # a client with every table keeps every theme
+    full = scorecard(load_client(SAMPLE / "maison-lune"), start="2026-10-01", end="2026-10-31")
+    assert split_themes(nbs, full, "fr") == (nbs, [])
+
+
 def test_the_sanitizer_keeps_presentation_and_drops_everything_else():
     dirty = ('<h3 class="kpi-heading" onclick="x()">Titre <script>alert(1)</script></h3>'
              '<table class="dataframe kpi-table" style="color:red"><tr><td colspan="2">a<img src=x onerror=alert(1)>b</td>'
@@ -277,7 +317,7 @@ def test_the_report_has_no_code_prompt_widget_exercise_teaching_or_setup_output(
     html = batch.html("maison-lune")
     for forbidden in ("nb.setup", "import kpi_helpers", "nb.scorecard(", "In&nbsp;[", "In [", "jp-InputPrompt",
                       "input_prompt", "widget-view", "application/vnd.jupyter", "Pas encore de réponse", "Exercise",
-                      "Explore", "The business question", "How to read this.", "**Maison Lune**", "<script"):
+                      "Explore", "The business question", "La question métier", "Comment utiliser", "How to read this.", "**Maison Lune**", "<script"):
         assert forbidden not in html, forbidden
     for name in ("00-overview.ipynb", "08-site-search.ipynb"):
         nb = nbformat.read(batch.out / "maison-lune" / "2026-10" / "notebooks" / name, as_version=4)
@@ -420,9 +460,11 @@ def test_every_notebook_of_a_client_makes_one_report(chain):
     build = chain.steps["build"]
     assert build.proc.returncode == 0, build.proc.stderr
     run = build.run["runs"][0]
-    assert run["status"] == "ok" and len(run["notebooks"]) == 9
+    assert run["status"] == "ok" and len(run["notebooks"]) == 9  # every notebook ran
     html = build.html.decode()
-    assert html.count('<section class="theme"') == 9 and len(re.findall(r'href="#theme-\d+"', html)) == 9
+    # a social-only client: the overview and the social theme, the 7 others named in one line of the cover
+    assert html.count('<section class="theme"') == 2 and len(re.findall(r'href="#theme-\d+"', html)) == 2
+    assert html.count('class="kpi-left-out">Absents de ce rapport, faute de données : ') == 1
     assert "Engagement sur les réseaux sociaux" in html and "nb.explore" not in html
     assert (chain.report.parent / "notebooks" / "00-overview.ipynb").is_file()
 
@@ -467,9 +509,9 @@ def _with_cell(src: Path, dest: Path, code: str) -> None:
 def test_a_failing_cell_and_a_stall_are_recorded_and_a_stall_is_killed_at_its_deadline(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    _with_cell(ROOT / "notebooks" / "01-social-engagement.ipynb", nbs / "50-boom.ipynb",
+    _with_cell(ROOT / "notebooks" / "fr" / "01-social-engagement.ipynb", nbs / "50-boom.ipynb",
                'raise ValueError("boom in the report")')
-    _with_cell(ROOT / "notebooks" / "01-social-engagement.ipynb", nbs / "60-stall.ipynb",
+    _with_cell(ROOT / "notebooks" / "fr" / "01-social-engagement.ipynb", nbs / "60-stall.ipynb",
                "import time\ntime.sleep(3600)  # a kernel that never answers")
     folder = str(SAMPLE / "atelier-brume")
     cfg = write_config(tmp_path / "reports.yml", [

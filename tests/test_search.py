@@ -58,6 +58,21 @@ def test_top_zero_result_queries_groups_spellings_in_normal_form(shop):
     assert df["variants"].tolist() == [2, 1]
 
 
+def test_zero_result_queries_are_shown_as_most_often_typed_and_keyed_by_their_normal_form(shop):
+    # a tie between "  Écharpe  LAINE " and "echarpe laine" goes to the spelling with accents,
+    # its spaces collapsed; the key stays the normal form
+    df = se.top_zero_result_queries(shop, **MARCH)
+    assert df["spelling"].tolist() == ["Écharpe LAINE", "parapluie"]
+    assert df["query"].tolist() == ["echarpe laine", "parapluie"]
+
+
+def test_the_most_frequent_spelling_wins_whatever_its_accents():
+    raw = pd.DataFrame({"query": ["robe de mariee", "robe de mariée", "Robe de mariée", "robe  de mariée"],
+                        "n": [5, 3, 1, 2]})
+    raw["norm"] = raw["query"].map(se.normalize_query)
+    assert se.most_frequent_spelling(raw) == {"robe de mariee": "robe de mariée"}  # 3 + 2 typed so, against 5
+
+
 # --- segments and breakdowns -------------------------------------------------------------------
 
 def test_a_channel_filter_keeps_the_searches_made_in_that_channel(shop):

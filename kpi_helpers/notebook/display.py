@@ -11,9 +11,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from .. import plots
-from ..labels import (
-    label,
-)
+from ..labels import label, reason_text, table_word
 from .context import Context
 
 # ----------------------------------------------------------------------------------------------
@@ -60,69 +58,17 @@ def _reading(ctx: Context, kpi_id: str, fallback: str | None = None) -> None:
 
 
 def _unavailable(ctx: Context, what: str, reason: str) -> None:
-    missing = re.match(r"(\w+) table not provided", reason)
-    if missing:
-        table = missing.group(1)
-        note(label("missing_table", ctx.language, table=table, reason=_reason_text(reason, ctx.language)))
+    """One sentence: which data this client lacks, in words (no table ids, no nested parentheses)."""
+    m = re.fullmatch(r"(\w+) table not provided", reason)
+    if m:
+        note(label("missing_table", ctx.language, what=table_word(m.group(1), ctx.language)))
     else:
         note(label("unavailable_kpi", ctx.language, kpi=what, reason=_reason_text(reason, ctx.language)))
 
 
-_REASONS_FR = {
-    "table not provided": "table absente des données du client",
-    "column not provided": "colonne absente des données du client",
-    "not split by channel or device": "ces données ne sont pas ventilées par canal ni par appareil",
-    "ad spend is not split by device": "les dépenses publicitaires ne sont pas ventilées par appareil",
-    "margin_rate not set (client.yml or --margin-rate)": "taux de marge non renseigné (client.yml)",
-    "segment filters need the sessions table": "les filtres de segment demandent la table des visites",
-}
-
-
-#: Reasons from the aggregated tables (kpi_helpers.aggregated, core.VISITS_REASON): pattern -> French.
-_REASON_PATTERNS_FR = (
-    (r"sessions table not provided: the traffic table holds totals .*",
-     "table des visites absente : la table traffic ne contient que des totaux (rapports GA4 téléchargés), pas de "
-     "visites ; les visiteurs et les visites viennent de l'export BigQuery de GA4 (events_*) ou du journal des "
-     "visites de Matomo (Live.getLastVisitsDetails)"),
-    (r"searches table not provided: the search_terms table holds .*",
-     "table des recherches absente : la table search_terms ne contient que les totaux par mot-clé de la recherche "
-     "interne de Matomo ; les recherches par visite viennent du journal des visites de Matomo ou de l'export "
-     "BigQuery de GA4"),
-    (r"the (.+) cover (.+) as one total each; a total is never prorated.*",
-     r"les données agrégées couvrent \2 d'un seul bloc ; un total n'est jamais réparti au prorata : choisissez une "
-     r"période faite de lignes entières, ou importez le rapport par jour"),
-    (r"the (.+) cover (.+) only, not every day of (.+)",
-     r"les données agrégées ne couvrent que \2, pas tous les jours \3"),
-    (r"the (.+) are not split by (.+) \(import a report with that dimension\)",
-     r"les données agrégées ne sont pas ventilées par \2 (importez un rapport avec cette dimension)"),
-    (r"traffic\.transactions column not provided .*",
-     "colonne transactions absente de la table traffic (les événements clés du rapport comptent toutes les "
-     "conversions de la propriété, pas les commandes : ils ne servent pas de commandes)"),
-    (r"the (.+) hold two reports (.+) over the same days \((.+)\): import one of them only",
-     r"les données agrégées contiennent deux rapports qui se recouvrent (\3) : n'en importez qu'un"),
-    (r"no (.+) for this period \((.+)\)", r"aucune donnée agrégée pour cette période (\2)"),
-    (r"no (.+) for this period", r"aucune donnée agrégée pour cette période"),
-    (r"the Site Search reports \(search_terms\) are .*",
-     "les rapports de recherche interne de Matomo sont des totaux par mot-clé : ni par canal, ni par appareil, ni "
-     "par jour"),
-)
-
-
 def _reason_text(reason: str, language: str) -> str:
-    if language != "fr":
-        return reason
-    for pattern, fr in _REASON_PATTERNS_FR:
-        m = re.fullmatch(pattern, reason)
-        if m:
-            out = re.sub(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)", r"du \1 au \2", m.expand(fr))
-            return re.sub(r"\b(channel|device|landing_page)\b",
-                          lambda w: {"channel": "canal", "device": "appareil", "landing_page": "page d'entrée"}[w[1]],
-                          out).replace(" and ", " et ")
-    for en, fr in _REASONS_FR.items():
-        if reason.endswith(en) or reason == en:
-            prefix = reason[: -len(en)].strip()
-            return f"{fr} ({prefix})" if prefix else fr
-    return reason
+    """Why a KPI is unavailable, in words (:func:`kpi_helpers.labels.reason_text`)."""
+    return reason_text(reason, language)
 
 
 def _show(fig) -> None:
@@ -147,19 +93,67 @@ def auto_freq(ctx: Context) -> str:
 # Exercises
 
 
-def check(exercise_id: str, answer: Any, ctx: Context) -> None:
-    """Check a learner's answer to an exercise; says whether it is right (and gives a hint if not).
+#: What each form of answer looks like, said to a learner whose answer has another form.
+_FORMS = {
+    "percent": {"fr": "un pourcentage, comme le tableau l'affiche (2.1 pour 2,1 %), pas une fraction (0.021)",
+                "en": "a percentage, as the table shows it (2.1 for 2.1 %), not a fraction (0.021)"},
+    "number": {"fr": "un nombre, comme le tableau l'affiche (0.025 par exemple), pas un pourcentage",
+               "en": "a number, as the table shows it (e.g. 0.025), not a percentage"},
+    "amount": {"fr": "un montant en euros, comme 85 ou 85.4", "en": "an amount in euros, such as 85 or 85.4"},
+    "count": {"fr": "un nombre, comme 3", "en": "a number, such as 3"},
+    "yes_no": {"fr": "\"oui\" ou \"non\"", "en": "\"yes\" or \"no\""},
+    "channel_amount": {"fr": "un canal et un montant, comme (\"E-mail\", 95)",
+                       "en": "a channel and an amount, such as (\"Email\", 95)"},
+}
 
-    Displays the verdict and returns None (so a notebook cell shows only the verdict); use
-    ``EXERCISES[exercise_id].is_correct(answer, ctx)`` for a boolean.
-    """
+_VERDICTS = {
+    "right": {"fr": "✔ Bonne réponse.", "en": "✔ Correct."},
+    "empty": {"fr": "Pas encore de réponse. Indice : {hint}", "en": "No answer yet. Hint: {hint}"},
+    "wrong": {"fr": "✘ Pas tout à fait. Indice : {hint}", "en": "✘ Not quite. Hint: {hint}"},
+    "unreadable": {"fr": "✘ Réponse illisible : la question attend {form}.", "en": "✘ Unreadable answer: the question expects {form}."},
+    "other_form": {"fr": "✘ Le bon chiffre, mais sous une autre forme : la question demande {form}.",
+                   "en": "✘ The right figure, in another form: the question asks for {form}."},
+    "too_rounded": {"fr": "✘ Presque : arrondissez moins ({decimals} décimale(s) au moins).",
+                    "en": "✘ Almost: round less (at least {decimals} decimal(s))."},
+    "wrong_channel": {"fr": "✘ Le montant est juste, pas le canal. Indice : {hint}",
+                      "en": "✘ The amount is right, not the channel. Hint: {hint}"},
+    "wrong_amount": {"fr": "✘ Le canal est juste, pas le montant. Indice : {hint}",
+                     "en": "✘ The channel is right, not the amount. Hint: {hint}"},
+    "not_available": {"fr": "Non disponible pour ce client : {reason}. Cet exercice n'a rien à vérifier ici ; "
+                            "essayez-le sur un autre client (paramètre client_dir).",
+                      "en": "Not available for this client: {reason}. This exercise has nothing to check here; "
+                            "try it on another client (the client_dir parameter)."},
+}
+
+_NOT_AVAILABLE_FR = {
+    "no data for this selection": "pas de données pour cette période ou ce segment",
+    "no comparison period (compare=None)": "il n'y a pas de période de comparaison (compare=None)",
+    "too few visitors to test the change": "trop peu de visiteurs pour tester l'évolution",
+}
+
+
+def verdict_text(exercise_id: str, answer: Any, ctx: Context) -> str:
+    """The sentence :func:`check` shows for ``answer`` (see :meth:`kpi_helpers.exercises.Exercise.verdict`)."""
     from ..exercises import EXERCISES
 
     ex = EXERCISES[exercise_id]
     lang = ctx.language
-    if answer is None or (isinstance(answer, str) and not answer.strip()):
-        note(("Pas encore de réponse. Indice : " if lang == "fr" else "No answer yet. Hint: ") + ex.hint[lang])
-    elif ex.is_correct(answer, ctx):
-        note("✔ Bonne réponse." if lang == "fr" else "✔ Correct.")
-    else:
-        note(("✘ Pas tout à fait. Indice : " if lang == "fr" else "✘ Not quite. Hint: ") + ex.hint[lang])
+    v = ex.verdict(answer, ctx)
+    reason = ""
+    if v.reason:
+        reason = _NOT_AVAILABLE_FR.get(v.reason, "") if lang == "fr" else ""
+        reason = reason or _reason_text(v.reason, lang)
+    return _VERDICTS[v.status][lang].format(hint=ex.hint[lang], form=_FORMS[ex.form][lang], decimals=ex.decimals,
+                                            reason=reason)
+
+
+def check(exercise_id: str, answer: Any, ctx: Context) -> None:
+    """Check a learner's answer to an exercise and say so in one sentence: right; not quite (with a
+    hint); the right figure in another form than the question asks (a fraction for a percentage);
+    rounded more than the question allows; for a pair, which part is wrong; or, when the client
+    lacks the data, that the exercise does not apply to this client.
+
+    Displays the verdict and returns None (so a notebook cell shows only the verdict); use
+    ``EXERCISES[exercise_id].verdict(answer, ctx)`` for the outcome.
+    """
+    note(verdict_text(exercise_id, answer, ctx))

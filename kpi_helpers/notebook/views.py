@@ -16,6 +16,8 @@ from ..labels import (
     format_money,
     format_number,
     format_percent,
+    format_points,
+    fee_band_label,
     kpi_label,
     label,
 )
@@ -71,9 +73,7 @@ def _change_text(kpi_id: str, row: pd.Series, language: str, currency: str) -> s
         return "–"
     unit = KPI_UNITS.get(kpi_id, "number")
     if unit == "percent":
-        pts = format_number(change * 100, language, 1)
-        sign = "+" if change > 0 else ""
-        return f"{sign}{pts} pt" if language == "fr" else f"{sign}{pts} pts"
+        return format_points(change, language, 1)  # one minus sign (U+2212) with the relative changes
     rel_text = format_percent(rel, language, 1, signed=True) if rel is not None and not pd.isna(rel) else "–"
     return rel_text
 
@@ -99,10 +99,22 @@ def scorecard(ctx: Context, *, groups: Sequence[str] | None = None) -> None:
     from ..commentary import MARK_LEGEND
     from ..explain import change_tests
 
+    from ..core import unavailable_reason
+    from ..labels import reason_text
+
     tests = change_tests(ctx.client, compare=ctx.compare, **ctx.kw) if ctx.compare else None
+    missing: dict[str, list[str]] = {}  # reason -> groups whose every KPI lacks a table: one line, not a table of « Indisponible »
     for fr, en, ids in SCORECARD_GROUPS:
         if groups is None or en in groups or fr in groups:
-            headline(ctx, ids, title=fr if ctx.language == "fr" else en, tests=tests)
+            title = fr if ctx.language == "fr" else en
+            reasons = [unavailable_reason(KPIS[k], ctx.client) for k in ids if k in KPIS]
+            if reasons and all(r and r.endswith("table not provided") for r in reasons):
+                missing.setdefault(reason_text(reasons[0], ctx.language), []).append(title)
+                continue
+            headline(ctx, ids, title=title, tests=tests)
+    if missing:
+        note(label("scorecard_left_out", ctx.language) + " ; ".join(
+            f"{', '.join(titles)} ({reason})" for reason, titles in missing.items()) + ".")
     if tests is not None:
         note(MARK_LEGEND[ctx.language])
 
@@ -343,6 +355,7 @@ def shipping_bands(ctx: Context) -> None:
     if "unavailable" in df.attrs:
         _unavailable(ctx, kpi_label("cart_abandonment_rate", lang), df.attrs["unavailable"])
         return
+    df = df.assign(band=[fee_band_label(lo, hi, lang, ctx.currency) for lo, hi in zip(df["low"], df["high"])])
     ax = plots.bar(df.rename(columns={"band": "shipping_fee"}), x="shipping_fee", kpi="cart_abandonment_rate",
                    language=lang, title=title, horizontal=False)
     _show(ax.figure)
@@ -379,7 +392,7 @@ def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
     ax.set_title(title)
     setp(ax.get_xticklabels(), rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
     _show(fig)
-    _reading(ctx, "returning_customer_rate")
+    _reading(ctx, "returning_customers")  # the chart counts customers: the note speaks of numbers, not of a share
 
 
 def cohorts(ctx: Context, *, months: int = 12, value: str = "customer_share") -> None:
@@ -408,7 +421,8 @@ def cohorts(ctx: Context, *, months: int = 12, value: str = "customer_share") ->
 
 
 def zero_result_queries(ctx: Context, *, n: int = 20) -> None:
-    """The most frequent searches that found nothing (normalised), as text."""
+    """The most frequent searches that found nothing, grouped by normal form and shown as most
+    often typed (accents kept)."""
     from ..search import top_zero_result_queries
 
     lang = ctx.language
@@ -420,7 +434,7 @@ def zero_result_queries(ctx: Context, *, n: int = 20) -> None:
     if df.empty:
         note(label("no_data", lang))
         return
-    _table(pd.DataFrame({label("query", lang): [q[:120] + ("…" if len(q) > 120 else "") for q in df["query"]],
+    _table(pd.DataFrame({label("query", lang): [q[:120] + ("…" if len(q) > 120 else "") for q in df["spelling"]],
                          label("searches", lang): [format_number(v, lang) for v in df["searches"]],
                          ("Variantes" if lang == "fr" else "Variants"): df["variants"].astype(int)}))
     _reading(ctx, "top_zero_result_queries")

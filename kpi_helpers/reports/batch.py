@@ -38,7 +38,7 @@ from .execute import NotebookJob, run_notebook
 from .jobs import MANIFEST, kit_fingerprint, parameters, resolve_client, scorecard_job
 from .output import cannot_write, claim_output, lock_output, read_json, swap_into_place, write_json, write_text
 from .pool import default_workers, make_pool
-from .render import IndexRow, build_index, build_report, href, period_label
+from .render import IndexRow, build_index, build_report, href, period_label, split_themes
 
 __all__ = ["run_batch", "BatchOptions"]
 
@@ -286,8 +286,9 @@ class _Batch:
             cp = comparison_period(Period(start, end), spec.compare)
             comparison = (cp.start, cp.end)
         generated = dt.datetime.now().astimezone()
+        nbs, left_out = split_themes(nbs, run.card, spec.language)  # themes without data: one line of the cover
         page = build_report(client_name=spec.name, language=spec.language, start=start, end=end, compare=spec.compare,
-                            comparison=comparison, notebooks=nbs, generated_at=generated)
+                            comparison=comparison, notebooks=nbs, generated_at=generated, left_out=left_out)
         base = f"{spec.id}-{res['period']}"
         html_name, pdf_name = f"{base}.html", (f"{base}.pdf" if self.pdf else None)
         (build / html_name).write_text(page.html, encoding="utf-8")
@@ -306,7 +307,8 @@ class _Batch:
             "status": "ok", "client": spec.id, "name": spec.name, "period": res["period"], "start": res["start"],
             "end": res["end"], "language": spec.language, "currency": res.get("currency") or "EUR",
             "generated_at": generated.isoformat(timespec="seconds"), "html": html_name, "pdf": pdf_name,
-            "charts": page.charts, "themes": page.themes, "notebooks": [p.name for p in spec.notebooks],
+            "charts": page.charts, "themes": page.themes, "left_out": [title for title, _ in left_out],
+            "notebooks": [p.name for p in spec.notebooks],
             "key": res["key"], "kit": self.kit, "data_hash": res["data_hash"],
             "notebook_hashes": res["notebook_hashes"], "parameters": parameters(spec, start, end),
         }

@@ -7,13 +7,16 @@ clients:
     folder: data/sample/maison-lune   # relative to this file, or absolute
     period: last-month          # or 2026-10, or {start: 2026-10-01, end: 2026-10-31}
     notebooks: all              # or [00-overview.ipynb, 08-site-search.ipynb]
-    language: fr                # fr or en (default: client.yml's language, else fr)
+    language: fr                # fr or en (default: client.yml's language, else fr); it also
+                                # chooses the edition that runs: notebooks/fr/ or notebooks/en/
     margin_rate: 0.45           # optional: overrides client.yml
 ```
 
 Optional keys: per client ``id`` (the folder name under ``output``; default: the client folder's
 name), ``compare`` (``previous_period``, the default, ``previous_year`` or ``none``); at the top
-``notebooks_dir`` (default: the kit's ``notebooks/``), ``timeout`` (seconds per notebook),
+``notebooks_dir`` (default: the kit's ``notebooks/``; a folder holding ``fr/`` and ``en/``
+editions gives each client the edition in its language, any other folder is used as it is),
+``timeout`` (seconds per notebook),
 ``workers`` and ``language`` (of the index page). Every problem is reported at once as a
 :class:`~kpi_helpers.errors.KpiInputError` (exit status 2), never a traceback.
 """
@@ -32,7 +35,7 @@ from ..errors import KpiInputError, Problem, brief
 from ..paths import NOTEBOOKS_DIR
 from ..safeyaml import load_yaml
 
-__all__ = ["ClientSpec", "ReportConfig", "load_config", "slugify", "whole_number", "LAST_MONTH", "DEFAULT_TIMEOUT",
+__all__ = ["ClientSpec", "ReportConfig", "load_config", "edition_dir", "slugify", "whole_number", "LAST_MONTH", "DEFAULT_TIMEOUT",
            "MIN_TIMEOUT", "MAX_TIMEOUT", "MAX_WORKERS"]
 
 LAST_MONTH = "last-month"
@@ -145,6 +148,12 @@ def _notebooks(value: Any, where: str, nb_dir: Path, problems: list[Problem], fi
     return tuple(sorted(chosen.values()))  # course order, whatever the order of the list
 
 
+def edition_dir(nb_dir: Path, language: str) -> Path:
+    """The folder of the notebooks a client in ``language`` gets: ``nb_dir/fr`` or ``nb_dir/en``
+    when ``nb_dir`` holds editions (the kit's ``notebooks/`` does), else ``nb_dir`` itself."""
+    return nb_dir / language if (nb_dir / language).is_dir() else nb_dir
+
+
 def _client_yml_language(folder: Path) -> str | None:
     try:
         data = load_yaml(folder / "client.yml") if (folder / "client.yml").is_file() else None
@@ -237,11 +246,12 @@ def load_config(path: str | Path) -> ReportConfig:
                                     expected="lower-case letters, digits, '.', '_' or '-' (a folder name)"))
             cid = slugify(str(cid))
         period = _period(item.get("period", LAST_MONTH), f"{where}.period", problems, file)
-        notebooks = _notebooks(item.get("notebooks", "all"), f"{where}.notebooks", nb_dir, problems, file)
         language = item.get("language") or _client_yml_language(folder_path) or "fr"
         if language not in ("fr", "en"):
             problems.append(Problem(f"invalid language {brief(language)}", file=file, column=f"{where}.language", expected="fr or en"))
             language = "fr"
+        notebooks = _notebooks(item.get("notebooks", "all"), f"{where}.notebooks", edition_dir(nb_dir, language),
+                               problems, file)
         margin = item.get("margin_rate")
         if margin is not None and (_number(margin) is None or not 0 <= margin <= 1):
             problems.append(Problem(f"invalid margin_rate {brief(margin)}", file=file, column=f"{where}.margin_rate",

@@ -2,7 +2,7 @@
 
 A report holds, for each notebook in course order, the outputs of its code cells: headings,
 tables, notes and charts. Left out: every input (no code, no prompt), markdown cells (teaching
-notes in English), the cells tagged ``parameters``, ``injected-parameters``, ``setup``,
+notes, in the edition's language), the cells tagged ``parameters``, ``injected-parameters``, ``setup``,
 ``explore``, ``exercise`` or ``teaching``, streams, errors and widgets. HTML outputs go through
 :func:`~kpi_helpers.reports.sanitize.sanitize_html`; charts are embedded as ``data:`` URIs. The
 page carries a Content-Security-Policy that allows no script and no request at all (images from
@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 import nbformat
 
-from ..labels import MONTH_NAMES, REPORT_TEXT, THEME_TITLES
+from ..labels import MONTH_NAMES, REPORT_TEXT, THEME_TITLES, reason_text
 from .sanitize import sanitize_html
 
-__all__ = ["ReportPage", "build_report", "build_index", "period_label", "theme_title", "EXCLUDED_TAGS", "CSP", "TEXT"]
+__all__ = ["ReportPage", "build_report", "split_themes", "left_out_line", "build_index", "period_label", "theme_title", "EXCLUDED_TAGS", "CSP", "TEXT"]
 
 EXCLUDED_TAGS = frozenset({"parameters", "injected-parameters", "setup", "explore", "exercise", "teaching",
                            "remove-cell", "report-exclude"})
@@ -67,6 +67,7 @@ header.cover h1 { unicode-bidi: isolate; }
 header.cover dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .6rem 0 0; }
 header.cover dt { color: var(--muted); }
 header.cover dd { margin: 0; }
+header.cover p.kpi-left-out { color: var(--muted); margin: .6rem 0 0; }
 nav.toc ol { padding-left: 1.4rem; margin: .3rem 0; }
 nav.toc > ol > li { margin: .35rem 0; font-weight: 600; }
 nav.toc ol ol { font-weight: 400; font-size: .9rem; }
@@ -186,6 +187,40 @@ def _markdown(text: str) -> str:
         return f"<p>{html.escape(text)}</p>"
 
 
+def split_themes(notebooks: Sequence[tuple[Path, nbformat.NotebookNode]], card: dict | None, language: str
+                 ) -> tuple[list[tuple[Path, nbformat.NotebookNode]], list[tuple[str, str | None]]]:
+    """The themes a report shows, and those it leaves out for lack of data, with why.
+
+    A notebook names its theme's KPIs in its metadata (``kpi_kit.theme_kpis``, written by
+    :mod:`kpi_helpers.editions`); when the client's scorecard has none of them (every one null),
+    the theme has nothing to show but « Indisponible »: it is left out, with the title and the
+    reason (in words) of its first missing KPI. A notebook without that metadata is always shown.
+    """
+    kept: list[tuple[Path, nbformat.NotebookNode]] = []
+    left_out: list[tuple[str, str | None]] = []
+    values = (card or {}).get("kpis") or {}
+    reasons = (card or {}).get("unavailable") or {}
+    for path, nb in notebooks:
+        kpis = (nb.metadata.get("kpi_kit") or {}).get("theme_kpis") or []
+        if kpis and all(k in values and values[k] is None for k in kpis):
+            reason = next((reasons[k] for k in kpis if reasons.get(k)), None)
+            left_out.append((theme_title(path, nb, language), reason_text(reason, language) if reason else None))
+        else:
+            kept.append((path, nb))
+    return kept, left_out
+
+
+def left_out_line(left_out: Sequence[tuple[str, str | None]], language: str) -> str:
+    """One sentence naming the themes left out and why, themes with the same reason together:
+    « Absents de ce rapport, faute de données : Abandon de panier, Recherche interne (ce client ne
+    fournit pas de données de paniers) ; … »."""
+    groups: dict[str, list[str]] = {}
+    for title, reason in left_out:
+        groups.setdefault(reason or t("no_data_period", language), []).append(title)
+    parts = [f"{', '.join(titles)} ({reason})" for reason, titles in groups.items()]
+    return t("left_out", language) + (" ; " if language == "fr" else "; ").join(parts) + "."
+
+
 @dataclass
 class ReportPage:
     html: str
@@ -229,8 +264,9 @@ def _cell_html(cell: nbformat.NotebookNode, new_id, chart_alt: str) -> tuple[lis
 
 def build_report(*, client_name: str, language: str, start: dt.date, end: dt.date, compare: str | None,
                  comparison: tuple[dt.date, dt.date] | None, notebooks: Sequence[tuple[Path, nbformat.NotebookNode]],
-                 generated_at: dt.datetime) -> ReportPage:
-    """The client's report: cover, table of contents, then one section per notebook."""
+                 generated_at: dt.datetime, left_out: Sequence[tuple[str, str | None]] = ()) -> ReportPage:
+    """The client's report: cover, table of contents, then one section per notebook. ``left_out``
+    (from :func:`split_themes`) is said in one line of the cover: the themes without data and why."""
     lang = language
     sections: list[str] = []
     toc: list[str] = []
@@ -269,6 +305,7 @@ def build_report(*, client_name: str, language: str, start: dt.date, end: dt.dat
 <p class="kicker">{t('report', lang)}</p>
 <h1>{_esc(client_name)}</h1>
 <dl>{''.join(meta)}</dl>
+{f'<p class="kpi-left-out">{_esc(left_out_line(left_out, lang))}</p>' if left_out else ''}
 </header>
 <nav class="toc" aria-label="{t('contents', lang)}">
 <h2>{t('contents', lang)}</h2>
