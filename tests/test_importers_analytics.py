@@ -355,7 +355,8 @@ def test_a_raw_api_site_search_export_is_the_no_result_report_when_the_source_sa
     from kpi_helpers.search import top_zero_result_queries
 
     top = top_zero_result_queries(df, start="2025-03-01", end="2025-03-02")
-    assert top.to_dict("records") == [{"query": "bottes pluie", "searches": 5, "variants": 2}]
+    assert top.to_dict("records") == [{"query": "bottes pluie", "searches": 5, "variants": 2,
+                                       "spelling": "bottes pluie"}]  # 3 searches typed so, 2 as "Bottes  pluie"
 
 
 def test_a_site_search_report_without_dates_is_refused(capsys, tmp_path):
