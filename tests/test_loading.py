@@ -383,3 +383,31 @@ def test_duplicated_ids_are_found_the_same_way_for_a_table_too_big_for_a_distinc
         load_client(tmp_path)
     [problem] = info.value.problems
     assert problem.message == "3 duplicated ids (the first is on line 2, line 9)" and problem.count == 3
+
+
+def test_client_settings_are_checked_from_many_threads_at_once():
+    """The report runner resolves clients in a pool of threads: the checks of client.yml (timezone
+    names, channel-rule patterns) must not share DuckDB's default connection, which refuses a
+    second caller ("connection is busy with another call") instead of waiting."""
+    import threading
+
+    from kpi_helpers.loading import settings
+
+    errors: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            for _ in range(30):
+                assert "Europe/Paris" in settings.known_timezones.__wrapped__()
+                assert settings._regex_problem("^(email|e-mail)$") is None
+        except Exception as exc:  # noqa: BLE001: collected and asserted below
+            errors.append(repr(exc)[:200])
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

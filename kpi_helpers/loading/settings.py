@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import threading
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,19 +117,32 @@ def check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> t
     return Settings(**values), errors, warnings
 
 
+_LOCAL = threading.local()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """This thread's own in-memory DuckDB connection for checking settings. Not DuckDB's default
+    connection: the report runner reads clients from a pool of threads, and a connection busy in one
+    thread refuses another's call ("connection is busy with another call") instead of waiting."""
+    con = getattr(_LOCAL, "con", None)
+    if con is None:
+        con = _LOCAL.con = duckdb.connect()
+    return con
+
+
 @functools.cache
 def known_timezones() -> frozenset[str]:
     """The IANA timezone names both Python and DuckDB know (Python also accepts file paths of its
     zoneinfo folder, such as ``posix/Europe/Paris``, ``right/UTC`` or ``localtime``, which DuckDB
     refuses)."""
-    duck = {name for (name,) in duckdb.sql("SELECT name FROM pg_timezone_names()").fetchall()}
+    duck = {name for (name,) in _connection().sql("SELECT name FROM pg_timezone_names()").fetchall()}
     return frozenset(duck & zoneinfo.available_timezones())
 
 
 def _regex_problem(pattern: str) -> str | None:
     """None if DuckDB (RE2) accepts ``pattern``, else its complaint."""
     try:
-        duckdb.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+        _connection().execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
     except duckdb.Error as exc:
         return str(exc).splitlines()[0]
     return None
