@@ -58,7 +58,8 @@ def test_picking_a_channel_re_renders_and_the_breakdown_by_channel_follows_to_de
 
 
 @pytest.mark.parametrize("changes, expected", [
-    ({"Début": "0005-02-02"}, "Les données de ce client vont du"),  # a date typed digit by digit
+    ({"Début": "1999-02-02"}, "Les données de ce client vont du"),
+    ({"Fin": "9999-12-31"}, "Les données de ce client vont du"),
     ({"Début": "2026-09-20", "Fin": "2026-09-10"}, "La date de début est après la date de fin."),
     ({"Début": None}, "Choisissez une date de début et une date de fin."),  # a date cleared
 ])
@@ -71,6 +72,53 @@ def test_a_period_that_cannot_be_shown_is_one_sentence_not_a_traceback(ctx, chan
         if name in changes:
             pickers[f"DatePicker:{name}"].value = dt.date.fromisoformat(changes[name]) if changes[name] else None
     assert expected in html.value and "Traceback" not in html.value
+
+
+def test_a_date_typed_digit_by_digit_is_ignored_until_its_year_is_whole(ctx):
+    import datetime as dt
+
+    box = nb.explore(ctx, nb.view(nb.headline, ["sessions", "conversion_rate"]))
+    pickers, html = _pickers(box)
+    before, renders = html.value, box.renders
+    for year in (2, 20, 202):  # what a browser's date field sends while the year is typed
+        pickers["DatePicker:Début"].value = dt.date(year, ctx.start.month, ctx.start.day)
+        assert html.value == before and box.renders == renders
+    pickers["DatePicker:Début"].value = ctx.start.replace(day=2)
+    assert box.renders == renders + 1 and "Traceback" not in html.value and "Visites" in html.value
+
+
+def test_an_error_outside_the_views_is_one_sentence_too(ctx, monkeypatch):
+    import sys
+
+    explore_module = sys.modules["kpi_helpers.notebook.explore"]
+
+    box = nb.explore(ctx, nb.view(nb.headline, ["sessions"]))
+    pickers, html = _pickers(box)
+
+    def overflow(*args):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(explore_module, "_choice_problem", overflow)
+    pickers["Dropdown:Canal"].value = "email"
+    assert "OverflowError : date value out of range" in html.value
+
+
+def test_only_the_pickers_that_apply_are_offered(ctx):
+    social = nb.explore(ctx, nb.view(nb.headline, ["posts", "engagement_rate_impressions_or_views"]),
+                        nb.view(nb.breakdown, "engagement_rate_impressions_or_views", by="format"))
+    assert sorted(_pickers(social)[0]) == ["DatePicker:Début", "DatePicker:Fin"]
+    costs = nb.explore(ctx, nb.view(nb.headline, ["ad_spend", "cost_per_acquisition"]))
+    assert sorted(_pickers(costs)[0]) == ["DatePicker:Début", "DatePicker:Fin", "Dropdown:Canal"]
+    mixed = nb.explore(ctx, nb.view(nb.headline, ["sessions"]), nb.view(nb.shipping_bands))
+    assert sorted(_pickers(mixed)[0]) == ["DatePicker:Début", "DatePicker:Fin", "Dropdown:Appareil", "Dropdown:Canal"]
+
+
+def test_explore_shows_a_static_preview_and_a_sentence_where_widgets_cannot_run(ctx):
+    box = nb.explore(ctx, nb.view(nb.breakdown, "conversion_rate", by="channel"))
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("Exploration :") and "VBox" not in bundle["text/plain"]
+    assert "Aperçu figé" in bundle["text/html"] and 'src="data:image/png;base64,' in bundle["text/html"]
 
 
 def test_a_view_that_fails_is_one_sentence(ctx):
