@@ -182,3 +182,122 @@ def test_charts_are_drawn_without_pyplot_state():
     data, width = plots.png(ax.figure)
     assert plt.get_fignums() == before
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and 300 < width < 1200
+
+
+# ----------------------------------------------------------------------------------------------
+# What the views show: tables in the chart's order, small samples flagged, numbers with context
+
+
+def _cells(html: str, header: str) -> list[str]:
+    """The cells of the column ``header`` of the first table holding it in ``html``."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.tables[-1][-1].append(self.cell.strip())
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Tables()
+    parser.feed(html)
+    for rows in parser.tables:
+        if rows and header in rows[0]:
+            i = rows[0].index(header)
+            return [r[i] for r in rows[1:]]
+    raise AssertionError(f"no column {header!r}")
+
+
+def test_a_breakdown_table_follows_the_chart_order_and_flags_small_groups():
+    ctx = nb.setup(SAMPLE_DIR / "bureau-direct", show=False)
+    html = nb.render_html(ctx, nb.view(nb.breakdown, "median_days_to_purchase", by="channel"))
+    values = _cells(html, "Jours avant achat (médiane)")
+    assert values[0].startswith("420") and values[0].endswith("*")  # one order: shown, not hidden, and marked
+    numbers = [float(v.split()[0].replace(",", ".")) for v in values if v != "–"]
+    assert numbers == sorted(numbers, reverse=True)  # the chart's order (largest first)
+    assert _cells(html, "Commandes")[0] == "1"
+    assert "Médiane (jours)" not in html  # the median is not shown a second time
+    assert "* Calculé sur moins de 30 commandes" in html
+    assert "<h3" in html and html.count("<h3") == 1
+
+
+def test_a_rate_on_few_visitors_gets_its_wilson_interval_in_the_table_and_a_note():
+    from kpi_helpers.significance import wilson_interval
+
+    ctx = nb.setup(SAMPLE_DIR / "maison-lune", show=False).replace(channel="price_comparator")
+    html = nb.render_html(ctx, nb.view(nb.breakdown, "conversion_rate", by="channel"))  # follows to devices
+    intervals = _cells(html, "Intervalle à 95 %")
+    checked = False
+    buyers, visitors = (_cells(html, "Visiteurs acheteurs"), _cells(html, "Visiteurs"))
+    for ci, x, n in zip(intervals, buyers, visitors):
+        if int(n) < 30:
+            lo, hi = wilson_interval(int(x), int(n))
+            assert ci == f"{ctx.fmt('conversion_rate', lo)} – {ctx.fmt('conversion_rate', hi)}"
+            checked = True
+    assert checked and "intervalle de Wilson" in html
+
+
+def test_a_median_from_two_days_to_zero_is_a_difference_not_minus_100_percent():
+    import pandas as pd
+
+    from kpi_helpers.notebook.views import _change_text
+
+    row = pd.Series({"value": 0.0, "comparison_value": 2.0, "change": -2.0, "relative_change": -1.0})
+    assert _change_text("median_days_to_purchase", row, "fr", "EUR") == "\u22122 jours"
+    row = pd.Series({"value": 5.0, "comparison_value": 0.0, "change": 5.0, "relative_change": float("nan")})
+    assert _change_text("orders", row, "en", "EUR") == "+5"
+
+
+def test_shipping_fee_bands_are_in_fee_order_with_a_readers_labels():
+    ctx = nb.setup(SAMPLE_DIR / "maison-lune", show=False)
+    html = nb.render_html(ctx, nb.view(nb.shipping_bands))
+    assert _cells(html, "Frais de port") == ["Gratuits", "moins de 5\xa0€", "5\xa0€ à 10\xa0€", "10\xa0€ à 15\xa0€",
+                                             "15\xa0€ et plus"]
+
+
+def test_the_path_distribution_table_has_one_row_per_bucket():
+    ctx = nb.setup(SAMPLE_DIR / "maison-lune", show=False)
+    html = nb.render_html(ctx, nb.view(nb.path_distribution, "days"))
+    assert _cells(html, "Jours depuis la première visite")[-3:] == ["61–120", "121–364", "365+"]
+
+
+def test_a_weekly_trend_says_when_its_first_week_starts_before_the_period():
+    ctx = nb.setup(SAMPLE_DIR / "maison-lune", show=False)  # October 2026: Thursday 1st
+    html = nb.render_html(ctx, nb.view(nb.trend, "sessions", freq="W"))
+    assert "semaine du 28/09/2026" in html and "à partir du 01/10/2026" in html
+
+
+def test_tick_labels_have_the_decimals_they_need():
+    from kpi_helpers.plots import kpi_formatter
+
+    assert kpi_formatter("percent").format_ticks([0.10, 0.125, 0.15, 0.175]) == ["10,0\xa0%", "12,5\xa0%", "15,0\xa0%", "17,5\xa0%"]
+    assert kpi_formatter("percent").format_ticks([0, 0.1, 0.2]) == ["0\xa0%", "10\xa0%", "20\xa0%"]
+    assert kpi_formatter("count", "en").format_ticks([0, 2.5, 5]) == ["0.0", "2.5", "5.0"]
+
+
+def test_a_line_is_broken_where_a_day_has_no_value():
+    import numpy as np
+    import pandas as pd
+
+    from kpi_helpers import plots
+
+    df = pd.DataFrame({"period_start": pd.date_range("2026-10-01", periods=5), "value": [1.0, np.nan, 3.0, np.nan, 5.0]})
+    ax = plots.line(df, kpi="average_order_value", freq="D")
+    [line] = ax.get_lines()
+    assert np.isnan(line.get_ydata().astype(float)).sum() == 2  # matplotlib draws no segment across a NaN
+    assert line.get_marker() == "o"  # a lone day between two gaps still shows
