@@ -87,6 +87,15 @@ def test_a_date_typed_digit_by_digit_is_ignored_until_its_year_is_whole(ctx):
     assert box.renders == renders + 1 and "Traceback" not in html.value and "Visites" in html.value
 
 
+def test_a_year_the_browser_accepts_but_python_does_not_is_a_sentence(ctx):
+    box = nb.explore(ctx, nb.view(nb.headline, ["sessions"]))
+    pickers, html = _pickers(box)
+    # what the front end sends for 05/10/11999 (a fifth digit typed in the year)
+    pickers["DatePicker:Début"].set_state({"value": {"year": 11999, "month": 9, "date": 5}})
+    assert pickers["DatePicker:Début"].value is None
+    assert "Choisissez une date de début et une date de fin." in html.value
+
+
 def test_an_error_outside_the_views_is_one_sentence_too(ctx, monkeypatch):
     import sys
 

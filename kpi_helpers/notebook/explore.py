@@ -176,6 +176,33 @@ def _preview(ctx: Context, chan: Any, dev: Any, html_value: str) -> str:
 
 
 _BOX_CLASS: Any = None
+_DATE_CLASS: Any = None
+
+
+def _date_class() -> Any:
+    """A DatePicker that takes any date a browser sends: a year a date field accepts but Python does
+    not (10000 and more, typed as a fifth digit) becomes no date (one sentence), where ipywidgets'
+    own deserializer would raise in the kernel's message handler (a traceback in the log)."""
+    global _DATE_CLASS
+    if _DATE_CLASS is None:
+        import datetime as dt
+
+        import ipywidgets as w
+        from ipywidgets.widgets.trait_types import Date, date_to_json
+
+        def lenient_date_from_json(js: Any, manager: Any) -> Any:
+            if js is None:
+                return None
+            try:
+                return dt.date(js["year"], js["month"] + 1, js["date"])
+            except (ValueError, OverflowError, TypeError, KeyError):
+                return None
+
+        class DatePicker(w.DatePicker):  # same model and view as ipywidgets'
+            value = Date(None, allow_none=True).tag(sync=True, from_json=lenient_date_from_json, to_json=date_to_json)
+
+        _DATE_CLASS = DatePicker
+    return _DATE_CLASS
 
 
 def _box_class() -> Any:
@@ -239,8 +266,9 @@ def explore(ctx: Context, *views: Callable[[Context], Any], segments: bool = Tru
         dv = w.Dropdown(options=devices, value=ctx.device or "", description=label("device", lang))
     if ch is not None or dv is not None:
         rows.append(w.HBox([p for p in (ch, dv) if p is not None]))
-    st = w.DatePicker(value=ctx.start, description="Début" if lang == "fr" else "Start")
-    en = w.DatePicker(value=ctx.end, description="Fin" if lang == "fr" else "End")
+    date_picker = _date_class()
+    st = date_picker(value=ctx.start, description="Début" if lang == "fr" else "Start")
+    en = date_picker(value=ctx.end, description="Fin" if lang == "fr" else "End")
     # no min/max on the pickers: ipywidgets would clamp a date being typed (0002-..., 0020-...) and send
     # the clamped value back into the field under the analyst's fingers; a date out of range is a sentence
     rows.append(w.HBox([st, en]))
