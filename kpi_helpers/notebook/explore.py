@@ -277,6 +277,7 @@ def explore(ctx: Context, *views: Callable[[Context], Any], segments: bool = Tru
     box.add_class("kpi-explore")  # for the browser tests and benchmarks/explore_latency.py
     box.render_seconds = None
     box.renders = 0
+    shown_before: dict[tuple, str] = {}
 
     def render() -> None:
         t0 = time.perf_counter()
@@ -289,7 +290,12 @@ def explore(ctx: Context, *views: Callable[[Context], Any], segments: bool = Tru
             else:
                 sub = ctx.replace(channel=(ch.value or None) if ch else ctx.channel,
                                   device=(dv.value or None) if dv else ctx.device, start=st.value, end=en.value)
-                value = render_html(sub, *views)
+                key = (sub.channel, sub.device, sub.start, sub.end)
+                if key not in shown_before:  # a choice seen before is shown again at once
+                    if len(shown_before) >= 64:
+                        shown_before.pop(next(iter(shown_before)))
+                    shown_before[key] = render_html(sub, *views)
+                value = shown_before[key]
         except Exception as exc:  # noqa: BLE001: a widget callback's error would be a traceback in the log
             value = f'<p class="kpi-note">{html.escape(_failed(lang, exc))}</p>'
         shown.value = value

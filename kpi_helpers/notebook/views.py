@@ -36,6 +36,20 @@ from .display import (
 # ----------------------------------------------------------------------------------------------
 # Views
 
+MEMO_SIZE = 256
+
+
+def _computed(ctx: Context, kpi_id: str, **kw: Any) -> pd.DataFrame:
+    """A KPI's result for ``ctx`` (its client, period and segment, plus ``kw``), computed once per
+    choice: Explore's re-renders of a choice seen before take no query. A copy is returned."""
+    args = {"margin_rate": ctx.margin_rate, **ctx.kw, **kw}
+    key = (id(ctx.client.con), kpi_id, tuple(sorted((k, str(v)) for k, v in args.items())))
+    if key not in ctx.memo:
+        if len(ctx.memo) >= MEMO_SIZE:
+            ctx.memo.pop(next(iter(ctx.memo)))
+        ctx.memo[key] = compute(kpi_id, ctx.client, **args)
+    return ctx.memo[key].copy()
+
 
 def kpi_table(ctx: Context, kpi_ids: Sequence[str], *, tests: pd.DataFrame | None = None) -> pd.DataFrame:
     """The values of some KPIs for the context (with the comparison when set), formatted.
@@ -49,7 +63,7 @@ def kpi_table(ctx: Context, kpi_ids: Sequence[str], *, tests: pd.DataFrame | Non
     rows = []
     small = []
     for kpi_id in kpi_ids:
-        df = compute(kpi_id, ctx.client, compare=ctx.compare, margin_rate=ctx.margin_rate, **ctx.kw)
+        df = _computed(ctx, kpi_id, compare=ctx.compare)
         row = {label("kpi", lang): kpi_label(kpi_id, lang)}
         if "unavailable" in df.attrs:
             row[label("value", lang)] = label("unavailable", lang)
@@ -172,7 +186,7 @@ def breakdown(ctx: Context, kpi_id: str, *, by: str = "channel", chart: bool = T
             note(label("one_segment", ctx.language))
             return None
         by = other[by]
-    df = compute(kpi_id, ctx.client, by=by, margin_rate=ctx.margin_rate, **ctx.kw)
+    df = _computed(ctx, kpi_id, by=by)
     _heading(_title(ctx, kpi_id, by))
     if "unavailable" in df.attrs:
         _unavailable(ctx, kpi_label(kpi_id, ctx.language), df.attrs["unavailable"])
@@ -268,7 +282,7 @@ def _fmt_part(kpi_id: str, part: str, value: Any, ctx: Context) -> str:
 def trend(ctx: Context, kpi_id: str, *, freq: str | None = None, by: str | None = None, read: bool = True) -> None:
     """A KPI over time (one point per day, week or month of the period)."""
     freq = freq or auto_freq(ctx)
-    df = compute(kpi_id, ctx.client, freq=freq, by=by, margin_rate=ctx.margin_rate, **ctx.kw)
+    df = _computed(ctx, kpi_id, freq=freq, by=by)
     title = kpi_label(kpi_id, ctx.language) + (" — évolution" if ctx.language == "fr" else " over time")
     _heading(title)
     if "unavailable" in df.attrs:
@@ -292,7 +306,7 @@ def trends(ctx: Context, kpi_ids: Sequence[str], *, freq: str | None = None) -> 
     missing = []
     starts: list = []
     for ax, kpi_id in zip(axes.flat, kpi_ids):
-        df = compute(kpi_id, ctx.client, freq=freq, margin_rate=ctx.margin_rate, **ctx.kw)
+        df = _computed(ctx, kpi_id, freq=freq)
         if "unavailable" in df.attrs:
             missing.append((kpi_id, df.attrs["unavailable"]))
             ax.set_visible(False)
@@ -452,11 +466,11 @@ def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
     freq = freq or ("W" if (ctx.period.days or 0) <= 120 else "M")
     title = "Nouveaux clients et clients fidèles" if lang == "fr" else "New and returning customers"
     _heading(title)
-    new = compute("new_customers", ctx.client, freq=freq, **ctx.kw)
+    new = _computed(ctx, "new_customers", freq=freq, margin_rate=None)
     if "unavailable" in new.attrs:
         _unavailable(ctx, kpi_label("new_customers", lang), new.attrs["unavailable"])
         return
-    ret = compute("returning_customers", ctx.client, freq=freq, **ctx.kw)
+    ret = _computed(ctx, "returning_customers", freq=freq, margin_rate=None)
     df = pd.DataFrame({"period_start": new["period_start"], label("new", lang): new["value"], label("returning", lang): ret["value"]})
     fig = plots.figure()
     ax = fig.add_subplot()
