@@ -66,6 +66,9 @@ class Lab:
         settings.mkdir(parents=True, exist_ok=True)
         # every cell in the page's DOM (no windowing), so that the Explore cell can be found and shot
         (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+        notices = home / "settings" / "@jupyterlab" / "apputils-extension"
+        notices.mkdir(parents=True, exist_ok=True)  # no "Jupyter news?" toast over the outputs
+        (notices / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
                "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
                "JUPYTER_DATA_DIR": str(home / "data")}

@@ -45,3 +45,16 @@ def test_a_committed_notebook_executed_in_place_keeps_its_explore_widgets_state_
     from kpi_helpers.notebook_tools import clean_metadata
 
     assert nbformat.writes(clean_metadata(again)).strip() == path.read_text().strip()
+
+
+@pytest.mark.xfail(strict=True, reason="the committed notebooks get their Explore widget state and preview when "
+                                       "`make notebooks` re-executes them (after the language branch's notebooks "
+                                       "are merged): then this passes, and this mark must go")
+@pytest.mark.parametrize("path", committed_notebooks(), ids=lambda p: p.stem)
+def test_every_committed_notebooks_explore_cell_reads_well_before_running(path):
+    nb = nbformat.read(path, as_version=4)
+    outputs = _explore_outputs(nb)
+    assert outputs and all("Aperçu figé" in o["data"].get("text/html", "") or "A still preview" in o["data"].get("text/html", "")
+                           for o in outputs)
+    state = nb.metadata["widgets"][WIDGET_STATE]["state"]
+    assert all(o["data"][WIDGET_VIEW]["model_id"] in state for o in outputs)
