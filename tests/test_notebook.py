@@ -310,3 +310,16 @@ def test_a_line_is_broken_where_a_day_has_no_value():
     [line] = ax.get_lines()
     assert np.isnan(line.get_ydata().astype(float)).sum() == 2  # matplotlib draws no segment across a NaN
     assert line.get_marker() == "o"  # a lone day between two gaps still shows
+
+
+def test_a_rate_over_spend_is_never_too_few_but_one_over_sixteen_visitors_is():
+    import pandas as pd
+
+    from kpi_helpers.notebook.samples import flag_small
+    from kpi_helpers.significance import wilson_interval
+
+    assert not flag_small("roas", pd.DataFrame({"numerator": [50.0], "denominator": [10.0], "value": [5.0]}))["small"].any()
+    row = flag_small("conversion_rate", pd.DataFrame({"numerator": [1.0], "denominator": [16.0], "value": [1 / 16]})).iloc[0]
+    assert row["small"] and (row["low"], row["high"]) == wilson_interval(1, 16)
+    big = flag_small("conversion_rate", pd.DataFrame({"numerator": [3.0], "denominator": [30.0], "value": [0.1]})).iloc[0]
+    assert not big["small"] and pd.isna(big["low"])

@@ -29,13 +29,17 @@ PROPORTIONS = frozenset(k for k, u in KPI_UNITS.items() if u == "percent"
                         and not k.startswith("engagement_rate") and k != "roi")
 
 
+#: KPIs whose denominator is an amount of money (spend), not a number of units: never "too few"
+MONEY_DENOMINATORS = frozenset({"roas", "roi"})
+
+
 def flag_small(kpi_id: str, df: pd.DataFrame, *, numerator: str = "numerator",
                denominator: str = "denominator") -> pd.DataFrame:
     """``df`` with ``small`` (a value computed on 1 to 29 units), and ``low``/``high`` (the 95 %
     Wilson interval of a proportion, for the small ones)."""
     out = df.copy()
     den = pd.to_numeric(out[denominator], errors="coerce") if denominator in out else pd.Series(np.nan, index=out.index)
-    out["small"] = (den > 0) & (den < MIN_DENOMINATOR) & out["value"].notna()
+    out["small"] = (den > 0) & (den < MIN_DENOMINATOR) & out["value"].notna() & (kpi_id not in MONEY_DENOMINATORS)
     low, high = [], []
     for num, d, small in zip(out.get(numerator, pd.Series(np.nan, index=out.index)), den, out["small"]):
         ci = (wilson_interval(float(num), float(d)) if small and kpi_id in PROPORTIONS and not pd.isna(num)
