@@ -118,6 +118,8 @@ def test_only_the_pickers_that_apply_are_offered(ctx):
     assert sorted(_pickers(social)[0]) == ["DatePicker:Début", "DatePicker:Fin"]
     costs = nb.explore(ctx, nb.view(nb.headline, ["ad_spend", "cost_per_acquisition"]))
     assert sorted(_pickers(costs)[0]) == ["DatePicker:Début", "DatePicker:Fin", "Dropdown:Canal"]
+    per_channel = nb.explore(ctx, nb.view(nb.acquisition))  # every paid channel, whatever the filter
+    assert sorted(_pickers(per_channel)[0]) == ["DatePicker:Début", "DatePicker:Fin"]
     mixed = nb.explore(ctx, nb.view(nb.headline, ["sessions"]), nb.view(nb.shipping_bands))
     assert sorted(_pickers(mixed)[0]) == ["DatePicker:Début", "DatePicker:Fin", "Dropdown:Appareil", "Dropdown:Canal"]
 

@@ -51,6 +51,8 @@ class View:
         from ..core import KPIS
 
         kpis = self.kpis
+        if self.fn.__name__ in _NO_FILTERS:
+            return False, False
         if self.fn.__name__ in _FOLLOW_FILTERS or not kpis:
             return True, True
         return (any(KPIS[k].segmentable for k in kpis),
@@ -60,6 +62,10 @@ class View:
 #: views that name a KPI but show what every filter narrows (the visits they count are sessions)
 _FOLLOW_FILTERS = {"path_distribution", "shipping_bands", "new_vs_returning", "cohorts", "zero_result_queries",
                    "bounce_pages"}
+
+
+#: views that show every channel whatever the filter (spend and CPA per paid channel, the period only)
+_NO_FILTERS = {"acquisition"}
 
 
 def view(fn: Callable, *args: Any, **kwargs: Any) -> View:
