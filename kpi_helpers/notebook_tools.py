@@ -7,12 +7,20 @@ The committed notebooks are two editions of each theme, ``notebooks/fr/NN-theme.
 committed editions as they are, with their default parameters, and writes them back with their
 outputs, so that they render as training material and nbval can compare future runs with them.
 Execution metadata (timestamps) is dropped so that a re-run without changes gives the same file.
+
+The Explore cells' widgets are kept as JupyterLab keeps them (``metadata.widgets``, the
+``application/vnd.jupyter.widget-state+json`` state), so that a notebook opened before it runs,
+or on a git host that renders widgets, shows the pickers and the first rendering; their output
+also carries a static HTML preview for the hosts that do not (see ``kpi_helpers.notebook.explore``).
+Widget ids, random at each run, are renumbered in order of appearance so that the file stays the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import uuid
 import shutil
 import sys
 import tempfile
@@ -24,7 +32,11 @@ from nbconvert.preprocessors import ExecutePreprocessor
 
 from .paths import NOTEBOOKS_DIR
 
-__all__ = ["EDITIONS", "committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "main"]
+__all__ = ["EDITIONS", "committed_notebooks", "execute_in_place", "clean_metadata", "run_notebook", "main", "WIDGET_STATE"]
+
+#: The mimetype of the widget state a notebook keeps in its metadata (``metadata.widgets``).
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 KERNEL = "python3"
 #: Seconds a single cell may take: a sample client's cells take well under 10 s. A cell past it is
@@ -76,15 +88,58 @@ def committed_notebooks(language: str | None = None) -> list[Path]:
 
 
 def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what changes at every run without meaning anything (execution timestamps)."""
+    """Drop what changes at every run without meaning anything (execution timestamps), keep the
+    state of the widgets that outputs show (and only theirs) under stable ids."""
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 out.get("metadata", {}).pop("execution", None)
     nb.metadata.pop("papermill", None)
-    nb.metadata.pop("widgets", None)
-    return nb
+    return _stable_widget_ids(nb)
+
+
+def _shown_models(nb: nbformat.NotebookNode) -> list[str]:
+    return [out["data"][WIDGET_VIEW]["model_id"] for cell in nb.cells if cell.cell_type == "code"
+            for out in cell.get("outputs", []) if WIDGET_VIEW in out.get("data", {})]
+
+
+def _stable_widget_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The widget state of the shown widgets and of the models they refer to, ids renumbered in
+    the order they are shown (a uuid made from the rank), so that a re-run gives the same file."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    shown = _shown_models(nb)
+    if not state or not shown:
+        nb.metadata.pop("widgets", None)
+        return nb
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:  # depth first from each shown widget, through IPY_MODEL_ references
+        if model_id in order or model_id not in state:
+            return
+        order.append(model_id)
+        for ref in sorted(set(_refs(state[model_id])), key=json.dumps(state[model_id]).index):
+            visit(ref)
+
+    for model_id in shown:
+        visit(model_id)
+    kept = {m: state[m] for m in order}
+    nb.metadata["widgets"] = {WIDGET_STATE: {**nb.metadata["widgets"][WIDGET_STATE], "state": kept}}
+    text = json.dumps(nb)
+    for rank, model_id in enumerate(order):
+        text = text.replace(model_id, uuid.uuid5(uuid.NAMESPACE_URL, f"kpi-kit-widget-{rank}").hex)
+    return nbformat.from_dict(json.loads(text))
+
+
+def _refs(value) -> list[str]:
+    """The model ids a widget's state refers to (``IPY_MODEL_<id>``)."""
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_"):]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
 
 
 def execute_in_place(path: Path, *, timeout: int = CELL_TIMEOUT) -> float:

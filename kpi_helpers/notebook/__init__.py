@@ -18,14 +18,14 @@ changed and why) and ``explore`` (the widgets).
 from .changes import conversion_mix, noise_example, revenue_effects, significance, what_changed
 from .context import COMPARES, Context, _segment_values, setup
 from .display import auto_freq, check, note
-from .explore import DATE_SETTLE, _Later, explore, render_html, view
+from .explore import DATE_SETTLE, View, _Later, explore, render_html, view
 from .views import (SCORECARD_GROUPS, acquisition, bounce_pages, breakdown, cohorts, headline, kpi_table,
                     new_vs_returning, path_distribution, scorecard, shipping_bands, trend, trends,
                     zero_result_queries)
 
 __all__ = [
     "Context", "setup", "scorecard", "SCORECARD_GROUPS", "headline", "breakdown", "trend", "trends", "path_distribution", "bounce_pages",
-    "acquisition", "shipping_bands", "new_vs_returning", "cohorts", "zero_result_queries", "explore", "view",
+    "acquisition", "shipping_bands", "new_vs_returning", "cohorts", "zero_result_queries", "explore", "view", "View",
     "check", "note", "auto_freq", "kpi_table", "what_changed", "revenue_effects", "conversion_mix", "significance",
     "noise_example",
 ]

@@ -39,6 +39,9 @@ class Context:
     language: str = "fr"
     margin_rate: float | None = None
     timings: dict = field(default_factory=dict, compare=False, repr=False)
+    #: KPI results already computed for this client, shared by the contexts made with :meth:`replace`
+    #: (Explore's re-renders): a choice picked again shows at once
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def currency(self) -> str:

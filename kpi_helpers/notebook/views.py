@@ -22,6 +22,8 @@ from ..labels import (
     label,
 )
 from .context import Context
+from ..significance import MIN_DENOMINATOR
+from .samples import change_from_or_to_zero, flag_small, interval_text, partial_buckets_note, small_note
 from .display import (
     _heading,
     _reading,
@@ -36,6 +38,20 @@ from .display import (
 # ----------------------------------------------------------------------------------------------
 # Views
 
+MEMO_SIZE = 256
+
+
+def _computed(ctx: Context, kpi_id: str, **kw: Any) -> pd.DataFrame:
+    """A KPI's result for ``ctx`` (its client, period and segment, plus ``kw``), computed once per
+    choice: Explore's re-renders of a choice seen before take no query. A copy is returned."""
+    args = {"margin_rate": ctx.margin_rate, **ctx.kw, **kw}
+    key = (id(ctx.client.con), kpi_id, tuple(sorted((k, str(v)) for k, v in args.items())))
+    if key not in ctx.memo:
+        if len(ctx.memo) >= MEMO_SIZE:
+            ctx.memo.pop(next(iter(ctx.memo)))
+        ctx.memo[key] = compute(kpi_id, ctx.client, **args)
+    return ctx.memo[key].copy()
+
 
 def kpi_table(ctx: Context, kpi_ids: Sequence[str], *, tests: pd.DataFrame | None = None) -> pd.DataFrame:
     """The values of some KPIs for the context (with the comparison when set), formatted.
@@ -47,8 +63,9 @@ def kpi_table(ctx: Context, kpi_ids: Sequence[str], *, tests: pd.DataFrame | Non
     lang = ctx.language
     verdicts = {} if tests is None else dict(zip(tests["kpi"], tests["verdict"]))
     rows = []
+    small = []
     for kpi_id in kpi_ids:
-        df = compute(kpi_id, ctx.client, compare=ctx.compare, margin_rate=ctx.margin_rate, **ctx.kw)
+        df = _computed(ctx, kpi_id, compare=ctx.compare)
         row = {label("kpi", lang): kpi_label(kpi_id, lang)}
         if "unavailable" in df.attrs:
             row[label("value", lang)] = label("unavailable", lang)
@@ -58,13 +75,20 @@ def kpi_table(ctx: Context, kpi_ids: Sequence[str], *, tests: pd.DataFrame | Non
         else:
             r = df.iloc[0]
             row[label("value", lang)] = ctx.fmt(kpi_id, r["value"])
+            if KPIS[kpi_id].kind not in ("count", "amount"):
+                flagged = flag_small(kpi_id, df.iloc[:1])
+                if flagged["small"].iloc[0]:
+                    row[label("value", lang)] += "\u00a0*"
+                    small.append((kpi_id, r["denominator"], flagged["low"].iloc[0], flagged["high"].iloc[0]))
             if ctx.compare:
                 row[label("comparison", lang)] = ctx.fmt(kpi_id, r["comparison_value"])
                 row[label("change", lang)] = _change_text(kpi_id, r, lang, ctx.currency)
                 if mark(verdicts.get(kpi_id), lang):
                     row[label("change", lang)] += f" ({mark(verdicts[kpi_id], lang)})"
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["small"] = small  # (kpi, denominator, interval) of the values on too few units
+    return out
 
 
 def _change_text(kpi_id: str, row: pd.Series, language: str, currency: str) -> str:
@@ -74,6 +98,9 @@ def _change_text(kpi_id: str, row: pd.Series, language: str, currency: str) -> s
     unit = KPI_UNITS.get(kpi_id, "number")
     if unit == "percent":
         return format_points(change, language, 1)  # one minus sign (U+2212) with the relative changes
+    difference = change_from_or_to_zero(kpi_id, row, language)
+    if difference is not None:  # 0 days against 2: a difference, not −100 %
+        return difference
     rel_text = format_percent(rel, language, 1, signed=True) if rel is not None and not pd.isna(rel) else "–"
     return rel_text
 
@@ -124,7 +151,28 @@ def headline(ctx: Context, kpi_ids: Sequence[str], *, title: str | None = None,
     """A table of headline KPIs with their comparison and change (``tests``: see :func:`kpi_table`)."""
     if title:
         _heading(title)
-    _table(kpi_table(ctx, kpi_ids, tests=tests))
+    table = kpi_table(ctx, kpi_ids, tests=tests)
+    _table(table)
+    _small_values_note(ctx, table.attrs.get("small", []))
+
+
+def _small_values_note(ctx: Context, small: list) -> None:
+    """Under a table of KPIs: what the asterisk of a value on too few units means, with its interval."""
+    if not small:
+        return
+    fr = ctx.language == "fr"
+    parts = []
+    for kpi_id, den, low, high in small:
+        units = _parts_names(kpi_id, ctx.language)[1].lower()
+        text = f"{kpi_label(kpi_id, ctx.language)} : {format_number(den, ctx.language)} {units}" if fr else \
+            f"{kpi_label(kpi_id, ctx.language)}: {format_number(den, ctx.language)} {units.lower()}"
+        if not pd.isna(low):
+            text += (f", le vrai taux est probablement entre {ctx.fmt(kpi_id, low)} et {ctx.fmt(kpi_id, high)}" if fr
+                     else f", the true rate is probably between {ctx.fmt(kpi_id, low)} and {ctx.fmt(kpi_id, high)}")
+        parts.append(text)
+    head = (f"* Moins de {MIN_DENOMINATOR} cas : trop peu pour juger (intervalle de confiance à 95 %, Wilson). "
+            if fr else f"* Fewer than {MIN_DENOMINATOR} cases: too few to judge (95 % confidence interval, Wilson). ")
+    note(head + " ; ".join(parts) + ".")
 
 
 
@@ -150,7 +198,7 @@ def breakdown(ctx: Context, kpi_id: str, *, by: str = "channel", chart: bool = T
             note(label("one_segment", ctx.language))
             return None
         by = other[by]
-    df = compute(kpi_id, ctx.client, by=by, margin_rate=ctx.margin_rate, **ctx.kw)
+    df = _computed(ctx, kpi_id, by=by)
     _heading(_title(ctx, kpi_id, by))
     if "unavailable" in df.attrs:
         _unavailable(ctx, kpi_label(kpi_id, ctx.language), df.attrs["unavailable"])
@@ -158,24 +206,38 @@ def breakdown(ctx: Context, kpi_id: str, *, by: str = "channel", chart: bool = T
     if df["value"].notna().sum() == 0 and (df["denominator"].fillna(0) == 0).all() and (df["numerator"] == 0).all():
         note(label("no_data", ctx.language))
         return None
+    # the chart sorts by value: the table follows the same order
+    df = df.sort_values("value", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+    rate = KPIS[kpi_id].kind not in ("count", "amount")
+    df = flag_small(kpi_id, df) if rate else df.assign(small=False, low=np.nan, high=np.nan)
     if chart:
-        ax = plots.bar(df, x=by, kpi=kpi_id, language=ctx.language, currency=ctx.currency,
-                       title=_title(ctx, kpi_id, by))
+        ax = plots.bar(df, x=by, kpi=kpi_id, language=ctx.language, currency=ctx.currency, title="", sort=False,
+                       small="small", low="low", high="high")
         _show(ax.figure)
     if table:
-        lang = ctx.language
-        shown = pd.DataFrame({
-            label(by, lang): [plots.segment_label(by, v, lang) for v in df[by]],  # whole names in tables
-            kpi_label(kpi_id, lang): [ctx.fmt(kpi_id, v) for v in df["value"]],
-        })
-        if KPIS[kpi_id].kind not in ("count", "amount"):
-            num_name, den_name = _parts_names(kpi_id, lang)
-            shown[num_name] = [_fmt_part(kpi_id, "numerator", v, ctx) for v in df["numerator"]]
-            shown[den_name] = [_fmt_part(kpi_id, "denominator", v, ctx) for v in df["denominator"]]
-        _table(shown)
+        _table(_breakdown_table(ctx, kpi_id, by, df, rate))
+    if rate:
+        small_note(ctx, kpi_id, df, _parts_names(kpi_id, ctx.language)[1].lower())
     if read:
         _reading(ctx, kpi_id)
     return None
+
+
+def _breakdown_table(ctx: Context, kpi_id: str, by: str, df: pd.DataFrame, rate: bool) -> pd.DataFrame:
+    lang = ctx.language
+    shown = pd.DataFrame({
+        label(by, lang): [plots.segment_label(by, v, lang) for v in df[by]],  # whole names in tables
+        kpi_label(kpi_id, lang): [ctx.fmt(kpi_id, v) + ("\u00a0*" if small else "") for v, small in zip(df["value"], df["small"])],
+    })
+    if df["low"].notna().any():
+        shown["Intervalle à 95 %" if lang == "fr" else "95 % interval"] = [
+            interval_text(kpi_id, lo, hi, ctx) for lo, hi in zip(df["low"], df["high"])]
+    if rate:
+        num_name, den_name = _parts_names(kpi_id, lang)
+        if not kpi_id.startswith("median_"):  # a median's "numerator" is the median itself, shown already
+            shown[num_name] = [_fmt_part(kpi_id, "numerator", v, ctx) for v in df["numerator"]]
+        shown[den_name] = [_fmt_part(kpi_id, "denominator", v, ctx) for v in df["denominator"]]
+    return shown
 
 
 _PARTS = {
@@ -199,12 +261,22 @@ _PARTS = {
 }
 
 
+_LIKES = ("Interactions (j'aime + commentaires)", "Interactions (likes + comments)")
+_PARTS.update({
+    "engagement_rate": ((_LIKES[0], "Impressions"), (_LIKES[1], "Impressions")),
+    "engagement_rate_all_interactions": (("Interactions (avec partages et enregistrements)", "Impressions"),
+                                         ("Interactions (with shares and saves)", "Impressions")),
+    "engagement_rate_by_reach": ((_LIKES[0], "Personnes atteintes"), (_LIKES[1], "People reached")),
+    "engagement_rate_by_views": ((_LIKES[0], "Vues"), (_LIKES[1], "Views")),
+    "engagement_rate_impressions_or_views": ((_LIKES[0], "Impressions ou vues"), (_LIKES[1], "Impressions or views")),
+})
+
+
 def _parts_names(kpi_id: str, language: str) -> tuple[str, str]:
+    """What a KPI's numerator and denominator count, named for a table's columns."""
     if kpi_id in _PARTS:
         return _PARTS[kpi_id][0 if language == "fr" else 1]
-    if kpi_id.startswith("engagement_rate"):
-        return ("Interactions", "Dénominateur") if language == "fr" else ("Interactions", "Denominator")
-    return ("Numérateur", "Dénominateur") if language == "fr" else ("Numerator", "Denominator")
+    return (kpi_label(kpi_id, language), "Base") if language == "fr" else (kpi_label(kpi_id, language), "Base")
 
 
 _MONEY_PARTS = {("average_order_value", "numerator"), ("cost_per_acquisition", "numerator"), ("roas", "numerator"),
@@ -222,14 +294,15 @@ def _fmt_part(kpi_id: str, part: str, value: Any, ctx: Context) -> str:
 def trend(ctx: Context, kpi_id: str, *, freq: str | None = None, by: str | None = None, read: bool = True) -> None:
     """A KPI over time (one point per day, week or month of the period)."""
     freq = freq or auto_freq(ctx)
-    df = compute(kpi_id, ctx.client, freq=freq, by=by, margin_rate=ctx.margin_rate, **ctx.kw)
+    df = _computed(ctx, kpi_id, freq=freq, by=by)
     title = kpi_label(kpi_id, ctx.language) + (" — évolution" if ctx.language == "fr" else " over time")
     _heading(title)
     if "unavailable" in df.attrs:
         _unavailable(ctx, kpi_label(kpi_id, ctx.language), df.attrs["unavailable"])
         return
-    ax = plots.line(df, kpi=kpi_id, hue=by, language=ctx.language, currency=ctx.currency, title=title, freq=freq)
+    ax = plots.line(df, kpi=kpi_id, hue=by, language=ctx.language, currency=ctx.currency, title="", freq=freq)
     _show(ax.figure)
+    partial_buckets_note(ctx, df["period_start"], freq)
     if read:
         _reading(ctx, kpi_id)
 
@@ -243,20 +316,24 @@ def trends(ctx: Context, kpi_ids: Sequence[str], *, freq: str | None = None) -> 
     axes = fig.subplots(rows, 2, squeeze=False)
     shown = 0
     missing = []
+    starts: list = []
     for ax, kpi_id in zip(axes.flat, kpi_ids):
-        df = compute(kpi_id, ctx.client, freq=freq, margin_rate=ctx.margin_rate, **ctx.kw)
+        df = _computed(ctx, kpi_id, freq=freq)
         if "unavailable" in df.attrs:
             missing.append((kpi_id, df.attrs["unavailable"]))
             ax.set_visible(False)
             continue
         plots.line(df, kpi=kpi_id, language=ctx.language, currency=ctx.currency, ax=ax, freq=freq,
-                   title=kpi_label(kpi_id, ctx.language))
+                   title=kpi_label(kpi_id, ctx.language))  # small multiples: each names its KPI
+        starts = starts or list(df["period_start"])
         shown += 1
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     _heading("Tendances" if ctx.language == "fr" else "Trends")
     if shown:
         _show(fig)
+    if shown:
+        partial_buckets_note(ctx, starts, freq)
     for kpi_id, reason in missing:
         _unavailable(ctx, kpi_label(kpi_id, ctx.language), reason)
 
@@ -278,12 +355,19 @@ def path_distribution(ctx: Context, what: str = "days") -> None:
     if df["orders"].sum() == 0:
         note(label("no_data", lang))
         return
-    ax = plots.distribution(df, language=lang, title=title,
+    ax = plots.distribution(df, language=lang, title="",
                             xlabel=label("days_since_first_visit" if what == "days" else "visits_until_order", lang))
     _show(ax.figure)
-    _table(pd.DataFrame({label("days_since_first_visit" if what == "days" else "visits_until_order", lang): df["bucket"].astype(str),
+    # one row per bucket, in the buckets' order (as on the chart)
+    _table(pd.DataFrame({label("days_since_first_visit" if what == "days" else "visits_until_order", lang):
+                         [str(b).replace("-", "–") for b in df["bucket"]],
                          label("orders", lang): [format_number(v, lang) for v in df["orders"]],
-                         label("share_of_orders", lang): [format_percent(v, lang) for v in df["share"]]}).T.reset_index(drop=False).rename(columns={"index": ""}))
+                         label("share_of_orders", lang): [format_percent(v, lang) for v in df["share"]]}))
+    total = int(df["orders"].sum())
+    if total < MIN_DENOMINATOR:
+        note(f"Répartition calculée sur {total} commande{'s' if total > 1 else ''} seulement : trop peu pour juger "
+             f"de sa forme." if lang == "fr" else
+             f"A distribution of {total} order{'s' if total > 1 else ''} only: too few to judge its shape.")
     _reading(ctx, "days_to_purchase" if what == "days" else "visits_to_purchase")
 
 
@@ -323,8 +407,9 @@ def acquisition(ctx: Context) -> None:
         note(label("no_data", lang))
         return
     be = df["break_even_cpa"].iloc[0]
+    df = df.sort_values("cpa", ascending=False, na_position="last", kind="stable").reset_index(drop=True)  # as the chart
     ax = plots.bar(df.rename(columns={"cpa": "value"}), x="channel", kpi="cost_per_acquisition", language=lang,
-                   currency=ctx.currency, title=title, reference=be,
+                   currency=ctx.currency, title="", reference=be, sort=False,
                    missing_text="aucune commande" if lang == "fr" else "no order")
     if not pd.isna(be):
         ax.axvline(be, color="#C0392B", linestyle="--", linewidth=1.5, label=label("break_even", lang))
@@ -355,14 +440,36 @@ def shipping_bands(ctx: Context) -> None:
     if "unavailable" in df.attrs:
         _unavailable(ctx, kpi_label("cart_abandonment_rate", lang), df.attrs["unavailable"])
         return
-    df = df.assign(band=[fee_band_label(lo, hi, lang, ctx.currency) for lo, hi in zip(df["low"], df["high"])])
-    ax = plots.bar(df.rename(columns={"band": "shipping_fee"}), x="shipping_fee", kpi="cart_abandonment_rate",
-                   language=lang, title=title, horizontal=False)
+    # bands in the order of their fees (the chart too), each with a reader's label
+    df = df.rename(columns={"low": "fee_low", "high": "fee_high"}).sort_values("fee_low", kind="stable")
+    df = flag_small("cart_abandonment_rate", df.reset_index(drop=True))
+    df["shipping_fee"] = [fee_band_label(lo, hi, lang, ctx.currency) for lo, hi in zip(df["fee_low"], df["fee_high"])]
+    ax = plots.bar(df, x="shipping_fee", kpi="cart_abandonment_rate", language=lang, title="", horizontal=False,
+                   sort=False, small="small", low="low", high="high")
     _show(ax.figure)
-    _table(pd.DataFrame({label("shipping_fee", lang): df["band"],
-                         _parts_names("cart_abandonment_rate", lang)[1]: [format_number(v, lang) for v in df["denominator"]],
-                         kpi_label("cart_abandonment_rate", lang): [format_percent(v, lang) for v in df["value"]]}))
+    table = pd.DataFrame({label("shipping_fee", lang): df["shipping_fee"],
+                          _parts_names("cart_abandonment_rate", lang)[1]: [format_number(v, lang) for v in df["denominator"]],
+                          kpi_label("cart_abandonment_rate", lang): [format_percent(v, lang) + ("\u00a0*" if small else "")
+                                                                     for v, small in zip(df["value"], df["small"])]})
+    if df["low"].notna().any():
+        table["Intervalle à 95 %" if lang == "fr" else "95 % interval"] = [
+            interval_text("cart_abandonment_rate", lo, hi, ctx) for lo, hi in zip(df["low"], df["high"])]
+    _table(table)
+    small_note(ctx, "cart_abandonment_rate", df, _parts_names("cart_abandonment_rate", lang)[1].lower())
     _reading(ctx, "abandonment_by_shipping_fee")
+
+
+def _band_text(low: float, high: float, language: str, currency: str) -> str:
+    """A shipping-fee band for a reader: « Gratuits », « 0 à 5 € », « 15 € et plus »."""
+    fmt = lambda v: format_money(v, language, currency, 0 if float(v).is_integer() else 2)  # noqa: E731
+    if low == 0 and high <= 0.01:
+        return "Gratuits" if language == "fr" else "Free"
+    if low <= 0.01:
+        return f"moins de {fmt(high)}" if language == "fr" else f"under {fmt(high)}"
+    if high == float("inf") or pd.isna(high):
+        return f"{fmt(low)} et plus" if language == "fr" else f"{fmt(low)} and more"
+    return f"{fmt(low)} à {fmt(high)}" if language == "fr" else f"{fmt(low)} to {fmt(high)}"
+
 
 
 def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
@@ -371,27 +478,29 @@ def new_vs_returning(ctx: Context, *, freq: str | None = None) -> None:
     freq = freq or ("W" if (ctx.period.days or 0) <= 120 else "M")
     title = "Nouveaux clients et clients fidèles" if lang == "fr" else "New and returning customers"
     _heading(title)
-    new = compute("new_customers", ctx.client, freq=freq, **ctx.kw)
+    new = _computed(ctx, "new_customers", freq=freq, margin_rate=None)
     if "unavailable" in new.attrs:
         _unavailable(ctx, kpi_label("new_customers", lang), new.attrs["unavailable"])
         return
-    ret = compute("returning_customers", ctx.client, freq=freq, **ctx.kw)
+    ret = _computed(ctx, "returning_customers", freq=freq, margin_rate=None)
     df = pd.DataFrame({"period_start": new["period_start"], label("new", lang): new["value"], label("returning", lang): ret["value"]})
     fig = plots.figure()
     ax = fig.add_subplot()
     x = np.arange(len(df))
-    ticks = df["period_start"].dt.strftime("%d/%m" if freq == "W" else "%m/%Y" if lang == "fr" else "%Y-%m").tolist()
+    ticks = df["period_start"].dt.strftime(plots.date_format(freq, lang)).tolist()
     ax.bar(x, df[label("new", lang)], color=plots.PALETTE[0], label=label("new", lang))
     ax.bar(x, df[label("returning", lang)], bottom=df[label("new", lang)], color=plots.PALETTE[1], label=label("returning", lang))
-    step = max(1, len(x) // 12)
-    ax.set_xticks(x[::step], ticks[::step])
+    shown = plots._fitting(ax, list(x), max((len(t) for t in ticks), default=5))
+    ax.set_xticks(shown, [ticks[i] for i in shown])
+    ax.grid(axis="x", visible=False)
     ax.set_ylabel(label("customers", lang))
     ax.set_xlabel(label({"D": "day", "W": "week", "M": "month"}[freq], lang))
+    ax.yaxis.set_major_locator(plots.MaxNLocator(integer=True))  # customers are whole
     ax.yaxis.set_major_formatter(plots.kpi_formatter("count", lang))
     ax.legend()
-    ax.set_title(title)
-    setp(ax.get_xticklabels(), rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8 else "center")
+    setp(ax.get_xticklabels(), rotation=0, ha="center")
     _show(fig)
+    partial_buckets_note(ctx, df["period_start"], freq)
     _reading(ctx, "returning_customers")  # the chart counts customers: the note speaks of numbers, not of a share
 
 
@@ -414,7 +523,7 @@ def cohorts(ctx: Context, *, months: int = 12, value: str = "customer_share") ->
         return
     matrix = df.pivot(index="cohort", columns="months_since_first", values=value)
     matrix.index = [d.strftime("%m/%Y" if lang == "fr" else "%Y-%m") for d in matrix.index]
-    ax = plots.heatmap(matrix, unit="percent", language=lang, title=title, xlabel=label("months_since_first", lang),
+    ax = plots.heatmap(matrix, unit="percent", language=lang, title="", xlabel=label("months_since_first", lang),
                        ylabel=label("cohort", lang))
     _show(ax.figure)
     _reading(ctx, "cohort_retention")
