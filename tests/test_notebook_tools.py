@@ -47,9 +47,6 @@ def test_a_committed_notebook_executed_in_place_keeps_its_explore_widgets_state_
     assert nbformat.writes(clean_metadata(again)).strip() == path.read_text().strip()
 
 
-@pytest.mark.xfail(strict=True, reason="the committed notebooks get their Explore widget state and preview when "
-                                       "`make notebooks` re-executes them (after the language branch's notebooks "
-                                       "are merged): then this passes, and this mark must go")
 @pytest.mark.parametrize("path", committed_notebooks(), ids=lambda p: p.stem)
 def test_every_committed_notebooks_explore_cell_reads_well_before_running(path):
     nb = nbformat.read(path, as_version=4)
