@@ -111,6 +111,17 @@ def _unit_text(unit: str, language: str, currency: str) -> str:
             "visits": label("sessions", language).lower()}.get(unit, "")
 
 
+def axis_label(name: str, unit: str, language: str, currency: str) -> str:
+    """A value axis' label: the KPI's name and its unit, without nested parentheses (« Taux de
+    conversion (visiteurs), en % » rather than « Taux de conversion (visiteurs) (%) »)."""
+    text = _unit_text(unit, language, currency)
+    if not text:
+        return name
+    if name.endswith(")"):
+        return f"{name}, {'en' if language == 'fr' else 'in'} {text}"
+    return f"{name} ({text})"
+
+
 def segment_label(key: str, value: Any, language: str, *, limit: int | None = None) -> str:
     """A category's label: the channel's, device's, platform's or post format's name in
     ``language``, cut to ``limit`` characters when given."""
@@ -196,7 +207,7 @@ def bar(data: pd.DataFrame, *, x: str, y: str = "value", kpi: str | None = None,
         ax.set_ylim(len(df) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_formatter(kpi_formatter(unit, language, currency))
-        ax.set_xlabel(f"{ylab} ({_unit_text(unit, language, currency)})" if _unit_text(unit, language, currency) else ylab)
+        ax.set_xlabel(axis_label(ylab, unit, language, currency))
         ax.set_ylabel(label(x, language))
     else:
         bars = ax.bar(pos, values.fillna(0).to_numpy(), color=base, width=0.8)
@@ -290,8 +301,8 @@ def line(data: pd.DataFrame, *, x: str = "period_start", y: str = "value", hue: 
                 marker="o", markersize=2.5 if many else 4.5, label=name)
     ax.yaxis.set_major_formatter(kpi_formatter(unit, language, currency))
     ylab = kpi_label(kpi, language) if kpi else y
-    unit_text = _unit_text(unit, language, currency)
-    ax.set_ylabel(f"{ylab} ({unit_text})" if unit_text else ylab)
+    # a chart titled with the KPI's name says it once: its value axis then carries the unit only
+    ax.set_ylabel(_unit_text(unit, language, currency) if title is None else axis_label(ylab, unit, language, currency))
     ax.set_xlabel(label({"D": "day", "W": "week", "M": "month"}.get(freq or "", "date"), language))
     if hue:
         ax.legend(title=label(hue, language))
