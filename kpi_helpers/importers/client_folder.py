@@ -61,7 +61,10 @@ KEY_FILE = "key"
 LOG_FILE = "imports.json"
 PROVENANCE_FILE = "IMPORTS.md"
 #: The ids that make a row the same row again, per table.
-ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": ("date", "channel", "campaign")}
+ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": ("date", "channel", "campaign"),
+            "sessions": ("session_id",), "carts": ("cart_id",), "searches": ("searched_at", "session_id")}
+#: Tables whose keys may legitimately repeat (two searches of one visit in the same microsecond).
+REPEATABLE = frozenset({"ad_spend", "searches"})
 
 
 class Pseudonymiser:
@@ -263,7 +266,8 @@ class FolderUpdate:
                  "rows_written": len(p.frame), "period": list(period), "currency": p.currency,
                  "dropped": dict(p.dropped), "notes": list(p.notes)}
         imports = self.log["imports"]
-        same = next((i for i, old in enumerate(imports) if (old["source"], old["sha256"]) == (e.source, e.sha256)), None)
+        same = next((i for i, old in enumerate(imports)
+                     if (old["source"], old["sha256"], old["table"]) == (e.source, e.sha256, p.table)), None)
         if same is None:
             imports.append(entry)
         else:
@@ -274,7 +278,7 @@ class FolderUpdate:
         frames = {p.name[len(table) + 1: -len(".parquet")]: pd.read_parquet(p) for p in parts}
         frame = pd.concat(frames.values(), ignore_index=True)
         keys = list(ROW_KEYS[table])
-        if table != "ad_spend":
+        if table not in REPEATABLE:
             dup = frame.duplicated(keys, keep=False)
             if dup.any():
                 owner = pd.concat([pd.Series(s, index=f.index) for s, f in frames.items()], ignore_index=True)

@@ -13,6 +13,13 @@ into the folder with its provenance, replacing that source's rows of the export'
 | Google Ads campaign report (CSV UTF-8 or "CSV Excel" UTF-16, by day) | ``google_ads`` | ad_spend |
 | Meta Ads Manager report (CSV or Excel, by day) | ``meta_ads`` | ad_spend |
 | Meta Business Suite posts export (Instagram, Facebook) | ``business_suite`` | social_posts |
+| GA4 BigQuery export, ``events_*`` tables (Parquet, Avro, JSON lines) | ``ga4_export`` | sessions, orders, carts, searches |
+| Universal Analytics (GA360) BigQuery export, ``ga_sessions_*`` tables | ``ga360_export`` | sessions, orders, carts, searches |
+
+The BigQuery exports come as many files (one or more per daily table): every file of the same
+export given to one ``kpi import`` is read together (a visit may span two daily tables) and
+becomes several tables of one source (``ga4``, ``ga360``). A folder or a glob pattern
+(``'exports/events_2025*.parquet'``, quoted) names them.
 
 From Python (a notebook)::
 
@@ -27,6 +34,7 @@ the file and the line; the folder is then left as it was. ``kpi import`` prints 
 from __future__ import annotations
 
 import argparse
+import glob
 import re
 import shlex
 from pathlib import Path
@@ -34,14 +42,16 @@ from types import ModuleType
 
 from ..errors import KpiInputError, Problem
 from ..loading import read_settings
-from . import business_suite, google_ads, meta_ads, prestashop, shopify, woocommerce
+from . import business_suite, ga4_export, ga360_export, google_ads, meta_ads, prestashop, shopify, woocommerce
 from ._common import ImportContext, peek_rows
+from .bq_export import export_digest
 from .client_folder import Entry, FolderUpdate, sha256_of
 
 __all__ = ["FORMATS", "recognise", "describe_raw_export", "import_exports", "main"]
 
 #: The export formats, in the order they are tried.
-FORMATS: tuple[ModuleType, ...] = (shopify, woocommerce, prestashop, google_ads, meta_ads, business_suite)
+FORMATS: tuple[ModuleType, ...] = (ga4_export, ga360_export, shopify, woocommerce, prestashop, google_ads, meta_ads,
+                                   business_suite)
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
@@ -83,6 +93,8 @@ def _expand(paths: list[Path | str]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$")))
+        elif not p.exists() and glob.has_magic(str(p)):
+            out += sorted(Path(f) for f in glob.glob(str(p.expanduser())) if Path(f).is_file())
         else:
             out.append(p)
     if not out:
@@ -135,7 +147,15 @@ def import_exports(paths: list[Path | str] | Path | str, into: Path | str, *, so
         raise KpiInputError(Problem(f"--source {source} names one source, but the files are of several formats "
                                     f"({', '.join(sorted({m.TITLE for m in modules}))})", column="--source",
                                     expected="one kpi import per format when --source is given"))
-    entries = [Entry(m.read(f, ctx), f, sha256_of(f), f.stat().st_size, "") for f, m in zip(files, modules)]
+    entries = []
+    for module in dict.fromkeys(modules):  # the files of a multi-file export (BigQuery tables) are read together
+        if getattr(module, "MULTI", False):
+            group = [f for f, m in zip(files, modules) if m is module]
+            digest, size = export_digest(group)
+            where = group[0].parent if len(group) > 1 and len({f.parent for f in group}) == 1 else group[0]
+            entries += [Entry(parsed, where, digest, size, "") for parsed in module.read_files(group, ctx)]
+    entries += [Entry(m.read(f, ctx), f, sha256_of(f), f.stat().st_size, "")
+                for f, m in zip(files, modules) if not getattr(m, "MULTI", False)]
     currency = settings.currency if has_settings else None
     for e in entries:
         e.source = source or e.parsed.source

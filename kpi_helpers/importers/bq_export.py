@@ -1,0 +1,268 @@
+"""BigQuery export tables extracted to files: recognise them, read them as Ibis tables, check them.
+
+Google Analytics writes its BigQuery export as one table per day (GA4: ``events_YYYYMMDD`` and,
+while the day is still open, ``events_intraday_YYYYMMDD``; Universal Analytics / GA360:
+``ga_sessions_YYYYMMDD``). A client hands them over extracted with ``bq extract`` (or the
+console's "Export > to GCS"), in one of three formats, one or several files per table:
+
+* Parquet: nested columns kept as they are (records as structs, repeated fields as lists);
+* Avro: the same nesting; INT64 as ``long``; nullable fields as ``["null", type]`` unions;
+* newline-delimited JSON: one event (or session) per line, INT64 written as JSON strings
+  (``"event_timestamp":"1604188800000000"``), NULL fields left out of the line.
+
+A file is recognised by its content, never by its name: Parquet by its ``PAR1`` magic, Avro by
+``Obj\\x01``, JSON by a first line that is a JSON object; then by the names of its top-level
+fields (:func:`top_fields`). The importers (:mod:`.ga4_export`, :mod:`.ga360_export`) read every
+file of one export at once, through the loader's DuckDB connection, as Ibis tables
+(:func:`read_files`): Parquet is scanned where it lies (only the columns the mapping uses are
+read); JSON and Avro are read into the subset of the export's schema the mapping uses (the rest of
+each line or record is skipped). From there on the mapping is Ibis expressions that do not know
+where the table came from, so the same code also compiles for the export's own tables in BigQuery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import zoneinfo
+from collections.abc import Sequence
+from pathlib import Path
+
+import ibis
+import ibis.expr.datatypes as dt_
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import KpiInputError, Problem
+
+__all__ = ["file_kind", "top_fields", "read_files", "field", "export_digest", "check_timezone",
+           "duckdb_types", "fail_read", "TIMEZONE_CANDIDATES", "run", "hashed", "instants", "label_of"]
+
+_MAGIC = {b"PAR1": "parquet", b"Obj\x01": "avro"}
+_JSON_LINES = 50  # lines looked at to recognise NDJSON (NULL fields are left out of a line)
+
+#: Timezones tried when the folder's timezone does not fit ``event_date``, to name one that does.
+TIMEZONE_CANDIDATES = ("UTC", "Europe/Paris", "Europe/London", "America/New_York", "America/Chicago",
+                       "America/Denver", "America/Los_Angeles", "Asia/Tokyo", "Australia/Sydney")
+
+
+def file_kind(path: Path | str) -> str | None:
+    """``"parquet"``, ``"avro"`` or ``"ndjson"`` by the file's first bytes; None for anything else."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] in _MAGIC:
+        return _MAGIC[head[:4]]
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"{") and b'"' in text[:8]:
+        return "ndjson"
+    return None
+
+
+def top_fields(path: Path | str, kind: str | None = None) -> set[str]:
+    """Names of the top-level fields of an extracted table (for JSON: of its first lines)."""
+    kind = kind or file_kind(path)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return set(pq.read_schema(path).names)
+    if kind == "avro":
+        import fastavro
+
+        with open(path, "rb") as fh:
+            schema = fastavro.reader(fh).writer_schema
+        return {f["name"] for f in schema.get("fields", [])}
+    if kind == "ndjson":
+        names: set[str] = set()
+        with open(path, "rb") as fh:
+            for i, line in enumerate(fh):
+                if i >= _JSON_LINES:
+                    break
+                if line.strip():
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        break  # a cut line: read_files names it
+                    if isinstance(record, dict):
+                        names |= set(record)
+        return names
+    return set()
+
+
+def duckdb_types(schema: pa.Schema) -> dict[str, str]:
+    """The columns of an Arrow schema as DuckDB type names (``read_json(columns=...)``)."""
+
+    def name(t: pa.DataType) -> str:
+        if pa.types.is_struct(t):
+            return "STRUCT(" + ", ".join(f'"{f.name}" {name(f.type)}' for f in t) + ")"
+        if pa.types.is_list(t):
+            return name(t.value_type) + "[]"
+        return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}[t]
+
+    return {f.name: name(f.type) for f in schema}
+
+
+def fail_read(paths: Sequence[Path], exc: Exception, what: str) -> KpiInputError:
+    """A reader's error as the user's: the file(s) and what was expected, values in the message
+    replaced by ``…`` (a line of an export may hold an id)."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = re.sub(r"'[^']*'|\"[^\"]*\"", "…", message)[:200]
+    named = next((p for p in paths if str(p) in str(exc) or p.name in str(exc)), None)
+    files = str(named) if named else ", ".join(map(str, paths[:3])) + (" ..." if len(paths) > 3 else "")
+    return KpiInputError(Problem(f"cannot be read ({message})", file=files, expected=what))
+
+
+def _avro_table(paths: Sequence[Path], schema: pa.Schema) -> pa.Table:
+    import fastavro
+
+    def pick(value, t: pa.DataType):
+        if value is None:
+            return None
+        if pa.types.is_struct(t):
+            return {f.name: pick(value.get(f.name), f.type) for f in t} if isinstance(value, dict) else None
+        if pa.types.is_list(t):
+            return [pick(v, t.value_type) for v in value] if isinstance(value, list) else None
+        return value
+
+    batches = []
+    for path in paths:
+        rows: list[dict] = []
+        with open(path, "rb") as fh:
+            for record in fastavro.reader(fh):
+                rows.append({f.name: pick(record.get(f.name), f.type) for f in schema})
+                if len(rows) >= 50_000:
+                    batches.append(_batch(rows, schema, path))
+                    rows = []
+        if rows:
+            batches.append(_batch(rows, schema, path))
+    with_file = schema.append(pa.field("filename", pa.string()))
+    return pa.Table.from_batches(batches, schema=with_file) if batches else with_file.empty_table()
+
+
+def _batch(rows: list[dict], schema: pa.Schema, path: Path) -> pa.RecordBatch:
+    table = pa.Table.from_pylist(rows, schema=schema)
+    table = table.append_column("filename", pa.array([str(path)] * len(rows), pa.string()))
+    return table.to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], schema=table.schema)
+
+
+def read_files(con, files: Sequence[Path], kinds: Sequence[str], *, schema: pa.Schema, what: str) -> list[ibis.Table]:
+    """The files of one export as Ibis tables on ``con`` (a DuckDB backend), one per format, each
+    with a ``filename`` column. Parquet keeps its own schema (only the columns used are scanned);
+    JSON and Avro are read into ``schema`` (INT64 given as JSON strings become numbers; fields the
+    schema lacks are skipped). A file that does not read raises KpiInputError naming it."""
+    by_kind: dict[str, list[Path]] = {}
+    for f, k in zip(files, kinds):
+        by_kind.setdefault(k, []).append(f)
+    tables = []
+    for kind, paths in sorted(by_kind.items()):
+        try:
+            if kind == "parquet":
+                t = con.read_parquet([str(p) for p in paths], union_by_name=True, filename=True)
+            elif kind == "ndjson":
+                t = con.read_json([str(p) for p in paths], columns=duckdb_types(schema), format="newline_delimited",
+                                  filename=True, maximum_object_size=1 << 26)
+            else:
+                t = con.create_table(f"avro_{len(tables)}", _avro_table(paths, schema), temp=True)
+        except KpiInputError:
+            raise
+        except Exception as exc:  # the readers' own errors (DuckDB, fastavro, Arrow) name the problem
+            raise fail_read(paths, exc, what) from None
+        tables.append(t)
+    return tables
+
+
+def field(t: ibis.Table, dotted: str, dtype: str) -> ibis.Value:
+    """Column or nested field ``a.b.c`` of ``t`` cast to ``dtype``; a typed NULL when the export
+    does not have it (older exports lack ``collected_traffic_source``, JSON lines leave NULLs out)."""
+    parts = dotted.split(".")
+    if parts[0] not in t.columns:
+        return ibis.null().cast(dtype)
+    expr = t[parts[0]]
+    for part in parts[1:]:
+        typ = expr.type()
+        if not typ.is_struct() or part not in typ.names:
+            return ibis.null().cast(dtype)
+        expr = expr[part]
+    return expr if expr.type() == dt_.dtype(dtype) else expr.cast(dtype)
+
+
+def export_digest(files: Sequence[Path]) -> tuple[str, int]:
+    """(sha256 over the files' names and contents in name order, total bytes): one export's identity."""
+    h = hashlib.sha256()
+    size = 0
+    for f in sorted(files, key=lambda p: p.name):
+        with open(f, "rb") as fh:
+            h.update(f.name.encode("utf-8") + b"\0" + hashlib.file_digest(fh, "sha256").digest())
+        size += f.stat().st_size
+    return h.hexdigest(), size
+
+
+def _misfit(buckets: pd.DataFrame, tz: str) -> float:
+    """Share of events whose local day in ``tz`` is not their stated day."""
+    start = pd.to_datetime(buckets["bucket"] * 900, unit="s", utc=True).dt.tz_convert(zoneinfo.ZoneInfo(tz))
+    local = start.dt.strftime("%Y%m%d")
+    total = buckets["n"].sum()
+    return float(buckets.loc[local != buckets["day"], "n"].sum() / total) if total else 0.0
+
+
+def check_timezone(buckets: pd.DataFrame, tz: str, *, files: str, column: str, tolerance: float = 0.005) -> None:
+    """Stop when the folder's timezone does not fit the export's own day column.
+
+    ``buckets`` has one row per (``day`` as ``YYYYMMDD``, ``bucket`` = start of a 15-minute UTC
+    slot in units of 900 s, ``n`` events). GA writes the day in the property's timezone, so nearly
+    every event's local day must be its stated day (``tolerance``: late hits of apps may differ)."""
+    if buckets.empty or _misfit(buckets, tz) <= tolerance:
+        return
+    fits = [c for c in TIMEZONE_CANDIDATES if c != tz and _misfit(buckets, c) <= tolerance]
+    hint = f" (these files fit {fits[0]})" if fits else ""
+    raise KpiInputError(Problem(
+        f"{column} is the property's day, but {_misfit(buckets, tz):.1%} of the events fall on another day in the "
+        f"client folder's timezone {tz}{hint}", file=files, column=column,
+        expected="client.yml's timezone set to the Google Analytics property's timezone (Admin > Property "
+                 "settings) before importing: write client.yml first with timezone: ..."))
+
+
+def day_range(days: pd.Series) -> tuple[dt.date, dt.date]:
+    """(first, last) of ``YYYYMMDD`` day strings."""
+    parsed = pd.to_datetime(days, format="%Y%m%d")
+    return parsed.min().date(), parsed.max().date()
+
+
+def label_of(files: Sequence[Path]) -> str:
+    """How messages name an export: its folder when all its files are in one, else its first file."""
+    return str(files[0].parent) if len(files) > 1 and len({f.parent for f in files}) == 1 else str(files[0])
+
+
+def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, compute):
+    """``compute(con, raw_tables)`` on a new loader connection over the export's files; a file or
+    line the readers cannot read becomes a KpiInputError naming the export (the connection is
+    closed either way)."""
+    from ..loading.client import _connect
+
+    con = _connect(timezone)
+    try:
+        raw = read_files(con, files, [file_kind(f) for f in files], schema=schema, what=what)
+        return compute(con, raw)
+    except KpiInputError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in {"duckdb", "pyarrow", "fastavro"}:
+            raise
+        raise fail_read(list(files), exc, what) from None
+    finally:
+        con.disconnect()
+
+
+def hashed(pseudonymise, prefix: str, values: pd.Series) -> pd.Series:
+    """Keyed hashes of ``prefix:value`` (the folder's key; missing stays missing)."""
+    out = pd.Series(None, index=values.index, dtype="object")
+    known = values.notna()
+    if known.any():
+        out[known] = pseudonymise(prefix + ":" + values[known].astype(str)).to_numpy()
+    return out
+
+
+def instants(us: pd.Series) -> pd.Series:
+    """Microseconds since 1970 (UTC) as tz-aware timestamps."""
+    return pd.to_datetime(us.astype("int64"), unit="us", utc=True)
