@@ -33,12 +33,18 @@ from pathlib import Path
 import ibis
 import ibis.expr.datatypes as dt_
 import pandas as pd
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import KpiInputError, Problem
 
 __all__ = ["file_kind", "top_fields", "read_files", "field", "export_digest", "check_timezone",
-           "duckdb_types", "fail_read", "TIMEZONE_CANDIDATES", "run", "hashed", "instants", "label_of"]
+           "duckdb_types", "fail_read", "TIMEZONE_CANDIDATES", "run", "hashed", "instants", "label_of", "NUMBER_TEXT",
+           "conform", "pivot_params", "batches", "stage_files"]
+
+#: A parameter's string_value read as a number only when it is written as one.
+NUMBER_TEXT = r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"
 
 _MAGIC = {b"PAR1": "parquet", b"Obj\x01": "avro"}
 _JSON_LINES = 50  # lines looked at to recognise NDJSON (NULL fields are left out of a line)
@@ -163,7 +169,7 @@ def read_files(con, files: Sequence[Path], kinds: Sequence[str], *, schema: pa.S
                 t = con.read_json([str(p) for p in paths], columns=duckdb_types(schema), format="newline_delimited",
                                   filename=True, maximum_object_size=1 << 26)
             else:
-                t = con.create_table(f"avro_{len(tables)}", _avro_table(paths, schema), temp=True)
+                t = con.create_table(f"avro_{len(tables)}", ibis.memtable(_avro_table(paths, schema)), temp=True)
         except KpiInputError:
             raise
         except Exception as exc:  # the readers' own errors (DuckDB, fastavro, Arrow) name the problem
@@ -234,16 +240,18 @@ def label_of(files: Sequence[Path]) -> str:
     return str(files[0].parent) if len(files) > 1 and len({f.parent for f in files}) == 1 else str(files[0])
 
 
-def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, compute):
-    """``compute(con, raw_tables)`` on a new loader connection over the export's files; a file or
+def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, compute, staged: bool = False):
+    """``compute(con, raw_tables)`` (``compute(con)`` when ``staged``: it stages the files itself
+    with :func:`stage_files`) on a new loader connection over the export's files; a file or
     line the readers cannot read becomes a KpiInputError naming the export (the connection is
     closed either way)."""
     from ..loading.client import _connect
 
     con = _connect(timezone)
     try:
-        raw = read_files(con, files, [file_kind(f) for f in files], schema=schema, what=what)
-        return compute(con, raw)
+        if staged:
+            return compute(con)
+        return compute(con, read_files(con, files, [file_kind(f) for f in files], schema=schema, what=what))
     except KpiInputError:
         raise
     except Exception as exc:
@@ -266,3 +274,146 @@ def hashed(pseudonymise, prefix: str, values: pd.Series) -> pd.Series:
 def instants(us: pd.Series) -> pd.Series:
     """Microseconds since 1970 (UTC) as tz-aware timestamps."""
     return pd.to_datetime(us.astype("int64"), unit="us", utc=True)
+
+
+# -- the files' fast path: Arrow batches, event parameters pivoted once ------------------------------
+
+
+def _conform_array(arr: pa.Array, typ: pa.DataType, column: str) -> pa.Array:
+    if arr.type == typ:
+        return arr
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), typ)
+    if pa.types.is_struct(typ):
+        if not pa.types.is_struct(arr.type):
+            raise TypeError(f"{column} is {arr.type}, not a record")
+        names = {arr.type.field(i).name for i in range(arr.type.num_fields)}
+        children = [_conform_array(pc.struct_field(arr, [f.name]), f.type, f"{column}.{f.name}") if f.name in names
+                    else pa.nulls(len(arr), f.type) for f in typ]
+        return pa.StructArray.from_arrays(children, fields=list(typ), mask=arr.is_null())
+    if pa.types.is_list(typ):
+        if not (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)):
+            raise TypeError(f"{column} is {arr.type}, not a repeated field")
+        values = _conform_array(arr.values, typ.value_type, column)
+        offsets = pc.cast(arr.offsets, pa.int32())
+        return pa.ListArray.from_arrays(offsets, values, type=typ, mask=arr.is_null())
+    return pc.cast(arr, typ)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns: missing columns and record fields as NULL, extra
+    fields dropped, values cast (INT64 given as text become numbers); a value that does not cast
+    raises ``TypeError``/``ArrowInvalid`` naming the column."""
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            arr = table.column(f.name).combine_chunks()
+            try:
+                cols.append(_conform_array(arr, f.type, f.name))
+            except pa.ArrowInvalid as exc:
+                raise TypeError(f"{f.name}: {str(exc).splitlines()[0]}") from None
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _as_text(values: pa.StructArray) -> pa.Array:
+    names = {values.type.field(i).name for i in range(values.type.num_fields)}
+    parts = [pc.struct_field(values, ["string_value"])] if "string_value" in names else []
+    if "int_value" in names:
+        parts.append(pc.cast(pc.struct_field(values, ["int_value"]), pa.string()))
+    return pc.coalesce(*parts) if parts else pa.nulls(len(values), pa.string())
+
+
+def _as_number(values: pa.StructArray) -> pa.Array:
+    names = {values.type.field(i).name for i in range(values.type.num_fields)}
+    parts = [pc.cast(pc.struct_field(values, [n]), pa.float64()) for n in ("double_value", "float_value", "int_value")
+             if n in names]
+    if "string_value" in names:
+        text = pc.struct_field(values, ["string_value"])
+        numeric = pc.fill_null(pc.match_substring_regex(text, NUMBER_TEXT), False)
+        parts.append(pc.cast(pc.if_else(numeric, text, pa.scalar(None, pa.string())), pa.float64()))
+    return pc.coalesce(*parts) if parts else pa.nulls(len(values), pa.float64())
+
+
+def pivot_params(params: pa.Array, *, text: Sequence[str], number: Sequence[str]) -> dict[str, pa.Array]:
+    """A repeated key + value record pivoted to one column per key (the first value of the key in
+    each row): ``text__<key>`` (string_value, else int_value as text) and ``number__<key>``
+    (double_value, float_value, int_value, else a string_value written as a number). The same
+    reading as the Ibis expressions of :mod:`.ga4_export`, vectorised over the whole batch."""
+    n = len(params)
+    flat = pc.list_flatten(params)
+    parents = pc.list_parent_indices(params).to_numpy()
+    keys = pc.dictionary_encode(pc.struct_field(flat, ["key"])).combine_chunks() if isinstance(
+        flat, pa.ChunkedArray) else pc.dictionary_encode(pc.struct_field(flat, ["key"]))
+    codes = keys.indices.to_numpy(zero_copy_only=False)
+    dictionary = keys.dictionary.to_pylist()
+    values = pc.struct_field(flat, ["value"])
+    out: dict[str, pa.Array] = {}
+    for key in dict.fromkeys([*text, *number]):
+        if key not in dictionary:
+            taken = None
+        else:
+            where = np.flatnonzero(codes == dictionary.index(key))
+            pos = np.full(n, -1, np.int64)
+            pos[parents[where][::-1]] = where[::-1]  # the first occurrence in a row wins
+            taken = values.take(pa.array(pos, mask=pos < 0))
+        if key in text:
+            out[f"text__{key}"] = _as_text(taken) if taken is not None else pa.nulls(n, pa.string())
+        if key in number:
+            out[f"number__{key}"] = _as_number(taken) if taken is not None else pa.nulls(n, pa.float64())
+    return out
+
+
+BATCH_ROWS = 500_000
+
+
+def batches(path: Path, kind: str, schema: pa.Schema):
+    """The rows of one extracted file as Arrow tables of at most BATCH_ROWS rows, with the columns
+    of ``schema`` that the file has (Parquet reads only those)."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        present = [n for n in schema.names if n in pf.schema_arrow.names]
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=present):
+            yield pa.Table.from_batches([batch])
+    elif kind == "avro":
+        table = _avro_table([path], schema)
+        yield table.drop_columns(["filename"])
+    else:
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            rel = con.read_json(str(path), columns=duckdb_types(schema), format="newline_delimited",
+                                maximum_object_size=1 << 26)
+            reader = rel.to_arrow_reader(BATCH_ROWS) if hasattr(rel, "to_arrow_reader") else rel.record_batch(BATCH_ROWS)
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
+        finally:
+            con.close()
+
+
+def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, prepare, what: str) -> ibis.Table:
+    """Every file's rows, through ``prepare(table) -> table`` (checks, pivots), conformed to one
+    schema and appended to the temporary table ``name`` on ``con``; batch by batch, so memory holds
+    one batch at a time besides DuckDB's own (which spills past its limit)."""
+    table = None
+    for path in files:
+        kind = file_kind(path)
+        try:
+            for raw in batches(path, kind, schema):
+                staged = prepare(raw, path)
+                staged = staged.append_column("filename", pa.array([str(path)] * staged.num_rows, pa.string()))
+                if table is None:
+                    table = con.create_table(name, ibis.memtable(staged), temp=True)
+                else:
+                    con.insert(name, staged)
+        except KpiInputError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
+                raise
+            raise fail_read([path], exc, what) from None
+    return table

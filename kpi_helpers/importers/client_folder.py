@@ -65,6 +65,8 @@ ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": (
             "sessions": ("session_id",), "carts": ("cart_id",), "searches": ("searched_at", "session_id")}
 #: Tables whose keys may legitimately repeat (two searches of one visit in the same microsecond).
 REPEATABLE = frozenset({"ad_spend", "searches"})
+#: Formats whose one export writes several tables (the analytics exports): logged per source and table.
+SEVERAL_TABLES = frozenset({"ga4", "ga360"})
 
 
 class Pseudonymiser:
@@ -254,7 +256,8 @@ class FolderUpdate:
         replaced = ((old_dates >= lo) & (old_dates <= hi)).to_numpy() | again
         merged = pd.concat([old[~replaced], new], ignore_index=True) if len(old) else new
         merged.to_parquet(_fresh(part), index=False)
-        self.log["sources"][e.source] = {"table": p.table, "format": p.format, "rows": len(merged)}
+        key = f"{e.source}:{p.table}" if p.format in SEVERAL_TABLES else e.source  # one entry per table written
+        self.log["sources"][key] = {"source": e.source, "table": p.table, "format": p.format, "rows": len(merged)}
         return {"file": str(e.path), "format": p.title, "language": p.language, "source": e.source, "table": p.table,
                 "rows_read": p.rows_read, "rows_written": len(new), "replaced": int(replaced.sum()),
                 "period": (lo.isoformat(), hi.isoformat()), "dropped": dict(p.dropped)}
@@ -326,7 +329,7 @@ def provenance_markdown(log: dict) -> str:
              "and phones are not kept.", "", "## Sources now in the folder", "",
              "| source | table | format | rows |", "|---|---|---|---|"]
     for source, s in sorted(log["sources"].items()):
-        lines.append(f"| {source} | {s['table']} | {s['format']} | {s['rows']:,} |")
+        lines.append(f"| {s.get('source', source)} | {s['table']} | {s['format']} | {s['rows']:,} |")
     lines += ["", "## Files imported", ""]
     for e in log["imports"]:
         dropped = "; ".join(f"{reason}: {n:,}" for reason, n in e["dropped"].items()) or "nothing"

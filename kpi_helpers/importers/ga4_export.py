@@ -136,12 +136,21 @@ def detect(path: Path | str) -> bool:
 # -- the mapping, as Ibis expressions --------------------------------------------------------------
 
 
+#: Event parameters read as text and as numbers (the files' parameters are pivoted to these once).
+TEXT_PARAMS = ("page_location", "page_title", "session_engaged", "source", "medium", "campaign", "transaction_id",
+               "currency", "search_term")
+NUMBER_PARAMS = ("ga_session_id", "value", *RESULT_PARAMS)
+
+
 def _param(t: ibis.Table, key: str) -> ibis.Value:
     """The ``value`` struct of event parameter ``key`` (missing when the event lacks it)."""
     return t.event_params.filter(lambda p: p.key == key)[0].value
 
 
 def _text(t: ibis.Table, key: str) -> ibis.Value:
+    """Parameter ``key`` as text: ``string_value``, else ``int_value`` written out."""
+    if f"text__{key}" in t.columns:  # pivoted by bq_export.pivot_params (the files' fast path)
+        return t[f"text__{key}"]
     v = _param(t, key)
     names = v.type().names
     out = v.string_value if "string_value" in names else ibis.null().cast("string")
@@ -151,11 +160,16 @@ def _text(t: ibis.Table, key: str) -> ibis.Value:
 
 
 def _number(t: ibis.Table, key: str) -> ibis.Value:
+    """Parameter ``key`` as a number: ``double_value``, ``float_value``, ``int_value``, else a
+    ``string_value`` that reads as a number."""
+    if f"number__{key}" in t.columns:
+        return t[f"number__{key}"]
     v = _param(t, key)
     names = v.type().names
     parts = [v[n].cast("float64") for n in ("double_value", "float_value", "int_value") if n in names]
     if "string_value" in names:
-        parts.append(v.string_value.try_cast("float64"))
+        parts.append(ibis.ifelse(v.string_value.re_search(bq_export.NUMBER_TEXT), v.string_value,
+                                 ibis.null().cast("string")).try_cast("float64"))
     return ibis.coalesce(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -189,8 +203,7 @@ def events(t: ibis.Table) -> ibis.Table:
         event_name=name,
         visitor=t.user_pseudo_id.cast("string"),
         user_id=_blank(f("user_id")),
-        ga_session_id=_param(t, "ga_session_id").int_value.cast("int64").coalesce(
-            _text(t, "ga_session_id").try_cast("int64")),
+        ga_session_id=_number(t, "ga_session_id").cast("int64"),
         page_location=ibis.ifelse(page, _text(t, "page_location"), none),
         page_title=ibis.ifelse(page, _text(t, "page_title"), none),
         engaged=_text(t, "session_engaged").isin(["1", "true"]),
@@ -324,30 +337,42 @@ def counts(ev: ibis.Table) -> ibis.Table:
 # -- reading the files and writing the contract's tables ---------------------------------------------
 
 
-def _check_schema(raw: list[ibis.Table], files: list[Path]) -> None:
-    for t in raw:
-        names = t.columns
-        missing = [c for c in REQUIRED if c not in names]
-        if missing:
-            here = t.select("filename").limit(1).to_pyarrow().column(0).to_pylist()
-            raise KpiInputError(Problem(f"no {missing[0]} field", file=here[0] if here else str(files[0]),
-                                        column=missing[0], expected=f"{EXPECTED}, with {', '.join(REQUIRED)}"))
-        params = t.event_params.type()
-        ok = params.is_array() and params.value_type.is_struct() and {"key", "value"} <= set(params.value_type.names)
-        if not ok:
-            raise KpiInputError(Problem(f"event_params is {params}", file=str(files[0]), column="event_params",
-                                        expected="a repeated record of key and value{string_value, int_value, "
-                                                 "float_value, double_value}, as the GA4 export writes it"))
+#: The columns the files are staged into: the schema without event_params, plus the pivoted parameters.
+STAGED = pa.schema([f for f in SCHEMA if f.name != "event_params"]
+                   + [pa.field(f"text__{k}", pa.string()) for k in TEXT_PARAMS]
+                   + [pa.field(f"number__{k}", pa.float64()) for k in NUMBER_PARAMS])
+_BASE = pa.schema([f for f in SCHEMA if f.name != "event_params"])
+
+
+def _prepare(table: pa.Table, path: Path) -> pa.Table:
+    """One batch of a file: required fields checked, event_params pivoted, columns conformed."""
+    missing = [c for c in REQUIRED if c not in table.column_names]
+    if missing:
+        raise KpiInputError(Problem(f"no {missing[0]} field", file=str(path), column=missing[0],
+                                    expected=f"{EXPECTED}, with {', '.join(REQUIRED)}"))
+    params = table.column("event_params").combine_chunks()
+    typ = params.type
+    value = typ.value_type if pa.types.is_list(typ) else None
+    names = {value.field(i).name for i in range(value.num_fields)} if value is not None and pa.types.is_struct(
+        value) else set()
+    if not {"key", "value"} <= names or not pa.types.is_struct(value.field("value").type):
+        raise KpiInputError(Problem(f"event_params is {typ}", file=str(path), column="event_params",
+                                    expected="a repeated record of key and value{string_value, int_value, "
+                                             "float_value, double_value}, as the GA4 export writes it"))
+    pivoted = bq_export.pivot_params(params, text=TEXT_PARAMS, number=NUMBER_PARAMS)
+    base = bq_export.conform(table.drop_columns(["event_params"]), _BASE)
+    for name, column in pivoted.items():
+        base = base.append_column(name, column)
+    return base
 
 
 def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
     """Read every file of one GA4 export and map it to the contract's tables (one Parsed each)."""
     label = bq_export.label_of(files)
 
-    def compute(con, raw):
-        _check_schema(raw, files)
-        staged = [events(t) for t in raw]
-        ev = con.create_table("ga4_events", staged[0] if len(staged) == 1 else ibis.union(*staged), temp=True)
+    def compute(con):
+        raw = bq_export.stage_files(con, files, "ga4_raw", schema=SCHEMA, prepare=_prepare, what=EXPECTED)
+        ev = con.create_table("ga4_events", events(raw), temp=True)
         n = counts(ev).to_pandas().iloc[0]
         buckets = checks(ev).to_pandas()
         if n["negative"]:
@@ -364,20 +389,24 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
         return (sessions(ev).to_pandas(), orders(ev).to_pandas(), carts(ev).to_pandas(), searches(ev).to_pandas(),
                 n, buckets, currencies, unmatched)
 
-    s, o, c, q, n, buckets, currencies, unmatched = bq_export.run(files, ctx.timezone, schema=SCHEMA, what=EXPECTED,
+    s, o, c, q, n, buckets, currencies, unmatched = bq_export.run(files, ctx.timezone, schema=SCHEMA, what=EXPECTED, staged=True,
                                                                    compute=compute)
     return _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx)
 
 
 def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
-    visitors = pd.unique(pd.concat([s["visitor"], o["visitor"], c["visitor"], q["visitor"]], ignore_index=True))
-    hashed = dict(zip(visitors, bq_export.hashed(ctx.pseudonymise, "ga4_visitor", pd.Series(visitors, dtype="object"))))
+    visitors = pd.Index(pd.unique(pd.concat([s["visitor"], o["visitor"], c["visitor"], q["visitor"]],
+                                            ignore_index=True)))
+    codes = bq_export.hashed(ctx.pseudonymise, "ga4_visitor", pd.Series(visitors, dtype="object")).to_numpy(object)
+
+    def who(frame: pd.DataFrame) -> pd.Series:
+        return pd.Series(codes[visitors.get_indexer(frame["visitor"])], index=frame.index, dtype="object")
 
     def sid(frame: pd.DataFrame) -> pd.Series:
-        return frame["visitor"].map(hashed) + "-" + frame["ga_session_id"].astype("int64").astype(str)
+        return who(frame) + "-" + frame["ga_session_id"].astype("int64").astype(str).astype("object")
 
     sessions_out = pd.DataFrame({
-        "session_id": sid(s), "visitor_id": s["visitor"].map(hashed), "started_at": bq_export.instants(s["started_us"]),
+        "session_id": sid(s), "visitor_id": who(s), "started_at": bq_export.instants(s["started_us"]),
         "channel": s["channel"], "device": s["device"].fillna("unknown"), "landing_page": s["landing_page"].where(
             s["landing_page"] != "", "/").where(s["landing_page"].notna(), None),
         "pageviews": s["pageviews"].astype("Int64").where(s["pageviews"] > 0, pd.NA),
@@ -390,14 +419,14 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
     status = np.where(refunded <= 0, None, np.where(full, "refunded", "partially_refunded"))
     user = bq_export.hashed(ctx.pseudonymise, "user_id", o["user_id"])
     orders_out = pd.DataFrame({
-        "order_id": o["transaction_id"], "customer_id": user.where(user.notna(), o["visitor"].map(hashed)),
+        "order_id": o["transaction_id"], "customer_id": user.where(user.notna(), who(o)),
         "ordered_at": bq_export.instants(o["ordered_us"]),
         "revenue": np.where(full | (refunded <= 0), o["value"], o["value"] - refunded).astype(float),
-        "session_id": sid(o), "visitor_id": o["visitor"].map(hashed), "status": status,
+        "session_id": sid(o), "visitor_id": who(o), "status": status,
         "items": o["items"].astype("Int64"),
     }).sort_values(["ordered_at", "order_id"], kind="stable")
     carts_out = pd.DataFrame({
-        "cart_id": sid(c), "created_at": bq_export.instants(c["created_us"]), "visitor_id": c["visitor"].map(hashed),
+        "cart_id": sid(c), "created_at": bq_export.instants(c["created_us"]), "visitor_id": who(c),
         "session_id": sid(c), "value": c["value"].astype(float), "order_id": c["order_id"],
     }).sort_values(["created_at", "cart_id"], kind="stable")
     searches_out = pd.DataFrame({
