@@ -41,7 +41,7 @@ from ..errors import KpiInputError, Problem
 
 __all__ = ["file_kind", "top_fields", "read_files", "field", "export_digest", "check_timezone",
            "duckdb_types", "fail_read", "TIMEZONE_CANDIDATES", "run", "hashed", "instants", "label_of", "NUMBER_TEXT",
-           "conform", "pivot_params", "batches", "stage_files"]
+           "conform", "pivot_params", "batches", "stage_files", "is_intraday"]
 
 #: A parameter's string_value read as a number only when it is written as one.
 NUMBER_TEXT = r"^\s*[-+]?[0-9]+(\.[0-9]+)?\s*$"
@@ -193,6 +193,13 @@ def field(t: ibis.Table, dotted: str, dtype: str) -> ibis.Value:
     return expr if expr.type() == dt_.dtype(dtype) else expr.cast(dtype)
 
 
+def is_intraday(t: ibis.Table) -> ibis.Value:
+    """Whether a row comes from an intraday table: ``intraday`` in its file's name (not its folder's)."""
+    if "filename" not in t.columns:
+        return ibis.literal(False)
+    return t.filename.re_extract(r"([^/\\]*)$", 1).lower().contains("intraday")
+
+
 def export_digest(files: Sequence[Path]) -> tuple[str, int]:
     """(sha256 over the files' names and contents in name order, total bytes): one export's identity."""
     h = hashlib.sha256()
@@ -255,7 +262,7 @@ def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, c
     except KpiInputError:
         raise
     except Exception as exc:
-        if type(exc).__module__.split(".")[0] not in {"duckdb", "pyarrow", "fastavro"}:
+        if type(exc).__module__.split(".")[0].lstrip("_") not in {"duckdb", "pyarrow", "fastavro"}:
             raise
         raise fail_read(list(files), exc, what) from None
     finally:
@@ -405,7 +412,7 @@ def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, pre
         try:
             for raw in batches(path, kind, schema):
                 staged = prepare(raw, path)
-                staged = staged.append_column("filename", pa.array([str(path)] * staged.num_rows, pa.string()))
+                staged = staged.append_column("filename", pa.array([path.name] * staged.num_rows, pa.string()))
                 if table is None:
                     table = con.create_table(name, ibis.memtable(staged), temp=True)
                 else:
@@ -413,7 +420,7 @@ def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, pre
         except KpiInputError:
             raise
         except Exception as exc:
-            if type(exc).__module__.split(".")[0] not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
+            if type(exc).__module__.split(".")[0].lstrip("_") not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
                 raise
             raise fail_read([path], exc, what) from None
     return table

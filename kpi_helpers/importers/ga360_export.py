@@ -112,9 +112,8 @@ def detect(path: Path | str) -> bool:
 def session_rows(t: ibis.Table) -> ibis.Table:
     """The export's session rows, flat (intraday rows of days a daily table holds left out)."""
     f = lambda dotted, dtype="string": bq_export.field(t, dotted, dtype)  # noqa: E731
-    filename = t.filename if "filename" in t.columns else ibis.literal("")
     out = t.mutate(
-        intraday=filename.lower().contains("intraday"), visitor=f("fullVisitorId"), visit=f("visitId", "int64"),
+        intraday=bq_export.is_intraday(t), visitor=f("fullVisitorId"), visit=f("visitId", "int64"),
         day=f("date"), start_s=f("visitStartTime", "int64"), user_id=f("userId"),
         pageviews=f("totals.pageviews", "int64"), bounces=f("totals.bounces", "int64"),
         source=f("trafficSource.source"), medium=f("trafficSource.medium"), campaign=f("trafficSource.campaign"),

@@ -192,12 +192,11 @@ def events(t: ibis.Table) -> ibis.Table:
     ev_source = f("collected_traffic_source.manual_source").coalesce(_text(t, "source"))
     ev_medium = f("collected_traffic_source.manual_medium").coalesce(_text(t, "medium"))
     no_tag = ev_source.isnull() & ev_medium.isnull() & gclid.notnull()
-    filename = t.filename if "filename" in t.columns else ibis.literal("")
     item_qty = (t["items"].map(lambda i: i.quantity).sums() if "items" in t.columns
                 and t["items"].type().value_type.is_struct() and "quantity" in t["items"].type().value_type.names
                 else ibis.null().cast("int64"))
     out = t.select(
-        intraday=filename.lower().contains("intraday"),
+        intraday=bq_export.is_intraday(t),
         event_date=t.event_date.cast("string"),
         ts=t.event_timestamp.cast("int64"),
         event_name=name,
@@ -206,7 +205,7 @@ def events(t: ibis.Table) -> ibis.Table:
         ga_session_id=_number(t, "ga_session_id").cast("int64"),
         page_location=ibis.ifelse(page, _text(t, "page_location"), none),
         page_title=ibis.ifelse(page, _text(t, "page_title"), none),
-        engaged=_text(t, "session_engaged").isin(["1", "true"]),
+        engaged=_text(t, "session_engaged").isin(["1", "true"]).fill_null(False),
         lc_source=_blank(f("session_traffic_source_last_click.manual_campaign.source")),
         lc_medium=_blank(f("session_traffic_source_last_click.manual_campaign.medium")),
         lc_campaign=_blank(f("session_traffic_source_last_click.manual_campaign.campaign_name")),
@@ -374,6 +373,7 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
         raw = bq_export.stage_files(con, files, "ga4_raw", schema=SCHEMA, prepare=_prepare, what=EXPECTED)
         ev = con.create_table("ga4_events", events(raw), temp=True)
         n = counts(ev).to_pandas().iloc[0]
+        n["rows"] = int(raw.count().to_pandas())
         buckets = checks(ev).to_pandas()
         if n["negative"]:
             raise KpiInputError(Problem(f"{int(n['negative']):,} purchase event(s) with a negative value", file=label,
@@ -434,8 +434,9 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
         "results_count": q["results_count"].astype("Int64"),
     }).sort_values(["searched_at", "session_id"], kind="stable")
     period = bq_export.day_range(buckets["day"])
-    events_read = int(n["events"])
-    no_visit = {"events without user_pseudo_id or ga_session_id": int(n["no_visit"])}
+    events_read = int(n["rows"])
+    no_visit = {"events of intraday tables whose day a daily table holds": events_read - int(n["events"]),
+                "events without user_pseudo_id or ga_session_id": int(n["no_visit"])}
     duplicates = int((o["copies"] - 1).sum())
     notes = ["sessions from user_pseudo_id + ga_session_id; started_at = first event; landing page = first "
              "page_view; bounced = not engaged (session_engaged)",
@@ -444,7 +445,7 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
              "as channel_group",
              "intraday events left out for days a daily table holds",
              "visitor and customer ids are keyed hashes of user_pseudo_id and user_id"]
-    order_dropped = {**no_visit, "purchase events without transaction_id": int(n["buys_no_id"]),
+    order_dropped = {"purchase events without transaction_id": int(n["buys_no_id"]),
                      "purchase events without a value": int(n["buys_no_value"]),
                      "purchase events repeating a transaction_id": duplicates,
                      "refund events of orders not in the files": unmatched}
@@ -460,9 +461,9 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
         parsed("orders", orders_out, order_dropped,
                ["revenue = purchase value as the tag sends it (often without tax and shipping); refunds deducted, "
                 "fully refunded orders kept as refunded"]),
-        parsed("carts", carts_out, no_visit, ["one cart per visit with add_to_cart or begin_checkout; value = last "
+        parsed("carts", carts_out, {}, ["one cart per visit with add_to_cart or begin_checkout; value = last "
                                               "begin_checkout value"]),
-        parsed("searches", searches_out, {**no_visit, "view_search_results without search_term":
+        parsed("searches", searches_out, {"view_search_results without search_term":
                                           int(n["searches_no_term"])},
                [f"results_count from the first of the parameters {', '.join(RESULT_PARAMS)}"]),
     ]
