@@ -330,7 +330,7 @@ def test_the_ibis_mapping_reads_the_nested_parameters_as_the_pivoted_files_do(tm
     from kpi_helpers.importers import bq_export
 
     staged = bq_export.stage_files(con, sorted(export.iterdir()), "staged", schema=ga4_export.SCHEMA,
-                                   prepare=ga4_export._prepare, what="x")
+                                   prepare=ga4_export._prepare, what="x", folder=tmp_path)
     pivoted = ga4_export.events(staged)
     for mart in (ga4_export.sessions, ga4_export.orders, ga4_export.carts, ga4_export.searches):
         a, b = mart(nested).to_pandas(), mart(pivoted).to_pandas()

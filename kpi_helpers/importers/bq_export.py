@@ -248,16 +248,20 @@ def label_of(files: Sequence[Path]) -> str:
 
 
 def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, compute, staged: bool = False):
-    """``compute(con, raw_tables)`` (``compute(con)`` when ``staged``: it stages the files itself
+    """``compute(con, raw_tables)`` (``compute(con, scratch)`` when ``staged``: it stages the files itself in ``scratch``
     with :func:`stage_files`) on a new loader connection over the export's files; a file or
     line the readers cannot read becomes a KpiInputError naming the export (the connection is
     closed either way)."""
-    from ..loading.client import _connect
+    import shutil
+    import tempfile
 
-    con = _connect(timezone)
+    from ..loading.client import _connect, _spill_dir
+
+    scratch = Path(tempfile.mkdtemp(prefix="kpi-import-", dir=_spill_dir()))
+    con = _connect(timezone, scratch / "staging.duckdb")  # tables on disk: the memory limit holds
     try:
         if staged:
-            return compute(con)
+            return compute(con, scratch)
         return compute(con, read_files(con, files, [file_kind(f) for f in files], schema=schema, what=what))
     except KpiInputError:
         raise
@@ -267,6 +271,7 @@ def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, c
         raise fail_read(list(files), exc, what) from None
     finally:
         con.disconnect()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def hashed(pseudonymise, prefix: str, values: pd.Series) -> pd.Series:
@@ -402,25 +407,32 @@ def batches(path: Path, kind: str, schema: pa.Schema):
             con.close()
 
 
-def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, prepare, what: str) -> ibis.Table:
-    """Every file's rows, through ``prepare(table) -> table`` (checks, pivots), conformed to one
-    schema and appended to the temporary table ``name`` on ``con``; batch by batch, so memory holds
-    one batch at a time besides DuckDB's own (which spills past its limit)."""
-    table = None
-    for path in files:
-        kind = file_kind(path)
-        try:
-            for raw in batches(path, kind, schema):
-                staged = prepare(raw, path)
-                staged = staged.append_column("filename", pa.array([path.name] * staged.num_rows, pa.string()))
-                if table is None:
-                    table = con.create_table(name, ibis.memtable(staged), temp=True)
-                else:
-                    con.insert(name, staged)
-        except KpiInputError:
-            raise
-        except Exception as exc:
-            if type(exc).__module__.split(".")[0].lstrip("_") not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
+def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, prepare, what: str,
+                folder: Path) -> ibis.Table:
+    """Every file's rows, through ``prepare(table, path) -> table`` (checks, pivots), conformed to one
+    schema and written batch by batch to ``folder/<name>.parquet``, read back as an Ibis table on
+    ``con``: memory holds one batch at a time, whatever the size of the export."""
+    import pyarrow.parquet as pq
+
+    target = folder / f"{name}.parquet"
+    writer = None
+    try:
+        for path in files:
+            kind = file_kind(path)
+            try:
+                for raw in batches(path, kind, schema):
+                    staged = prepare(raw, path)
+                    staged = staged.append_column("filename", pa.array([path.name] * staged.num_rows, pa.string()))
+                    if writer is None:
+                        writer = pq.ParquetWriter(target, staged.schema, compression="lz4")
+                    writer.write_table(staged)
+            except KpiInputError:
                 raise
-            raise fail_read([path], exc, what) from None
-    return table
+            except Exception as exc:
+                if type(exc).__module__.split(".")[0].lstrip("_") not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
+                    raise
+                raise fail_read([path], exc, what) from None
+    finally:
+        if writer is not None:
+            writer.close()
+    return con.read_parquet(str(target))

@@ -122,9 +122,11 @@ def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
             out[col.name] = values.astype("float64")
         elif col.type == "int":
             out[col.name] = values.astype("Int64")
-        else:  # id, str, date (ISO text): Python strings, None when missing
-            values = values.astype("object")
-            out[col.name] = values.astype(str).where(values.notna(), None).astype("object")
+        else:  # id, str, date (ISO text): text held by Arrow (millions of ids fit), missing when missing
+            if not isinstance(values.dtype, pd.StringDtype):
+                objects = values.astype("object")
+                values = objects.astype(str).where(objects.notna(), None)
+            out[col.name] = values.astype("str")
     return pd.DataFrame(out, index=frame.index)
 
 

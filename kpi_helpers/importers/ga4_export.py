@@ -369,8 +369,9 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
     """Read every file of one GA4 export and map it to the contract's tables (one Parsed each)."""
     label = bq_export.label_of(files)
 
-    def compute(con):
-        raw = bq_export.stage_files(con, files, "ga4_raw", schema=SCHEMA, prepare=_prepare, what=EXPECTED)
+    def compute(con, scratch):
+        raw = bq_export.stage_files(con, files, "ga4_raw", schema=SCHEMA, prepare=_prepare, what=EXPECTED,
+                                    folder=scratch)
         ev = con.create_table("ga4_events", events(raw), temp=True)
         n = counts(ev).to_pandas().iloc[0]
         n["rows"] = int(raw.count().to_pandas())
@@ -400,10 +401,10 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
     codes = bq_export.hashed(ctx.pseudonymise, "ga4_visitor", pd.Series(visitors, dtype="object")).to_numpy(object)
 
     def who(frame: pd.DataFrame) -> pd.Series:
-        return pd.Series(codes[visitors.get_indexer(frame["visitor"])], index=frame.index, dtype="object")
+        return pd.Series(codes[visitors.get_indexer(frame["visitor"])], index=frame.index, dtype="str")
 
     def sid(frame: pd.DataFrame) -> pd.Series:
-        return who(frame) + "-" + frame["ga_session_id"].astype("int64").astype(str).astype("object")
+        return who(frame) + "-" + frame["ga_session_id"].astype("int64").astype("str")
 
     sessions_out = pd.DataFrame({
         "session_id": sid(s), "visitor_id": who(s), "started_at": bq_export.instants(s["started_us"]),
