@@ -255,10 +255,10 @@ def run(files: Sequence[Path], timezone: str, *, schema: pa.Schema, what: str, c
     import shutil
     import tempfile
 
-    from ..loading.client import _connect, _spill_dir
+    from ..loading.client import _connect, _spill_dir  # the loader's connection: memory limit, spill folder
 
     scratch = Path(tempfile.mkdtemp(prefix="kpi-import-", dir=_spill_dir()))
-    con = _connect(timezone, scratch / "staging.duckdb")  # tables on disk: the memory limit holds
+    con = _connect(timezone)
     try:
         if staged:
             return compute(con, scratch)
@@ -435,4 +435,5 @@ def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, pre
     finally:
         if writer is not None:
             writer.close()
+        pa.default_memory_pool().release_unused()  # the batches' buffers go back to the system
     return con.read_parquet(str(target))

@@ -117,12 +117,17 @@ def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
             continue
         values = frame[col.name]
         if col.type == "timestamp":
-            out[col.name] = pd.to_datetime(values, utc=True).dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
+            if str(values.dtype) != f"datetime64[ns, {tz}]":  # already canonical when read back from a part
+                values = pd.to_datetime(values, utc=True).dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
+            out[col.name] = values
         elif col.type == "float":
             out[col.name] = values.astype("float64")
         elif col.type == "int":
             out[col.name] = values.astype("Int64")
         else:  # id, str, date (ISO text): text held by Arrow (millions of ids fit), missing when missing
+            if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is not pd.NA:
+                out[col.name] = values
+                continue
             if not isinstance(values.dtype, pd.StringDtype):
                 objects = values.astype("object")
                 values = objects.astype(str).where(objects.notna(), None)

@@ -8,6 +8,14 @@ tables). The mapping is Ibis expressions (:func:`events`, :func:`sessions`, :fun
 :func:`carts`, :func:`searches`) over the export's table as BigQuery holds it: here it runs on
 DuckDB over the files, and the same expressions compile for BigQuery (``tests`` compile them).
 
+Reading the files: each batch of each file is read with Arrow, its ``event_params`` pivoted once
+into one column per parameter used (:func:`.bq_export.pivot_params`: a vectorised take per key),
+and written to a staging Parquet file that DuckDB reads. The Ibis expressions read those columns
+when they are there, and filter the nested ``event_params`` list themselves otherwise (the
+export's own table in BigQuery): a list filter per parameter costs DuckDB about 0.3 s per million
+events each, so the pivot is the files' fast path; a test checks that both paths give the same
+visits, orders, carts and searches.
+
 Input shape: one row per event: ``event_date`` (``YYYYMMDD``, the property's day),
 ``event_timestamp`` (µs, UTC), ``event_name``, ``event_params`` (repeated ``key`` +
 ``value{string_value, int_value, float_value, double_value}``), ``user_pseudo_id`` (the browser's
@@ -372,7 +380,8 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
     def compute(con, scratch):
         raw = bq_export.stage_files(con, files, "ga4_raw", schema=SCHEMA, prepare=_prepare, what=EXPECTED,
                                     folder=scratch)
-        ev = con.create_table("ga4_events", events(raw), temp=True)
+        events(raw).to_parquet(scratch / "ga4_events.parquet")  # streamed by DuckDB; read back by every query
+        ev = con.read_parquet(str(scratch / "ga4_events.parquet"))
         n = counts(ev).to_pandas().iloc[0]
         n["rows"] = int(raw.count().to_pandas())
         buckets = checks(ev).to_pandas()
@@ -390,8 +399,8 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
         return (sessions(ev).to_pandas(), orders(ev).to_pandas(), carts(ev).to_pandas(), searches(ev).to_pandas(),
                 n, buckets, currencies, unmatched)
 
-    s, o, c, q, n, buckets, currencies, unmatched = bq_export.run(files, ctx.timezone, schema=SCHEMA, what=EXPECTED, staged=True,
-                                                                   compute=compute)
+    s, o, c, q, n, buckets, currencies, unmatched = bq_export.run(files, ctx.timezone, schema=SCHEMA, what=EXPECTED,
+                                                                   staged=True, compute=compute)
     return _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx)
 
 
@@ -414,7 +423,7 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
         "platform": s["platform"], "landing_page_title": s["landing_page_title"], "bounced": s["bounced"],
         "source": s["source"], "medium": s["medium"], "campaign": s["campaign"],
         "channel_group": s["channel_group"], "customer_id": bq_export.hashed(ctx.pseudonymise, "user_id", s["user_id"]),
-    }).sort_values(["started_at", "session_id"], kind="stable")
+    })
     refunded = o["refunded"].astype(float)
     full = refunded >= o["value"].astype(float) - 0.005
     status = np.where(refunded <= 0, None, np.where(full, "refunded", "partially_refunded"))
@@ -425,15 +434,15 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
         "revenue": np.where(full | (refunded <= 0), o["value"], o["value"] - refunded).astype(float),
         "session_id": sid(o), "visitor_id": who(o), "status": status,
         "items": o["items"].astype("Int64"),
-    }).sort_values(["ordered_at", "order_id"], kind="stable")
+    })
     carts_out = pd.DataFrame({
         "cart_id": sid(c), "created_at": bq_export.instants(c["created_us"]), "visitor_id": who(c),
         "session_id": sid(c), "value": c["value"].astype(float), "order_id": c["order_id"],
-    }).sort_values(["created_at", "cart_id"], kind="stable")
+    })
     searches_out = pd.DataFrame({
         "searched_at": bq_export.instants(q["searched_us"]), "session_id": sid(q), "query": q["query"],
         "results_count": q["results_count"].astype("Int64"),
-    }).sort_values(["searched_at", "session_id"], kind="stable")
+    })
     period = bq_export.day_range(buckets["day"])
     events_read = int(n["rows"])
     no_visit = {"events of intraday tables whose day a daily table holds": events_read - int(n["events"]),

@@ -213,10 +213,9 @@ def _spill_dir() -> Path:
 _SPILL: Path | None = None
 
 
-def _connect(timezone: str, database: str | Path | None = None):
-    """A new in-process DuckDB for one client: its timezone, a memory limit, a folder to spill to;
-    in memory, or in the file ``database`` (an importer's staging tables larger than the memory limit)."""
-    backend = ibis.duckdb.connect(str(database)) if database is not None else ibis.duckdb.connect()
+def _connect(timezone: str):
+    """A new in-process DuckDB for one client: its timezone, a memory limit, a folder to spill to."""
+    backend = ibis.duckdb.connect()
     con = backend.con
     con.execute(f"SET TimeZone = {lit(timezone)}")
     con.execute(f"SET memory_limit = {lit(os.environ.get('KPI_MEMORY_LIMIT', MEMORY_LIMIT))}")
