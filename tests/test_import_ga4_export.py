@@ -462,3 +462,47 @@ def test_the_real_ga360_day_gives_its_2556_sessions_and_43_transactions_from_the
     card = json.loads(out)["kpis"]
     assert card["sessions"] == 2_556 and card["orders"] == 43
     assert card["revenue"] == pytest.approx(sum(revenue.values()) / 1e6)
+
+
+@skip_without_realdata
+@pytest.mark.parametrize("fmt", ["json", "avro"])
+def test_a_ga360_day_extracted_as_json_or_avro_gives_what_its_parquet_gives(tmp_path, capsys, fmt):
+    import pyarrow.compute as pc
+
+    table = pq.read_table(REALDATA_DIR / "ga360_gstore_sessions_20170801" / "ga_sessions_20170801.parquet")
+    buyers = pc.is_valid(pc.struct_field(table.column("totals"), ["transactions"]))
+    table = pa.concat_tables([table.filter(buyers), table.slice(0, 300)])  # every buyer's visit, and others'
+    keys = table.select(["fullVisitorId", "visitId"]).to_pandas()
+    table = table.filter(pa.array(~keys.duplicated().to_numpy()))
+    pq.write_table(table, tmp_path / "ga_sessions_20170801.parquet")
+    other = tmp_path / "other"
+    other.mkdir()
+    if fmt == "json":
+        (other / "ga_sessions_20170801.json").write_text(
+            "".join(json.dumps(plain(r), default=str) + "\n" for r in table.to_pylist()), encoding="utf-8")
+    else:
+        import fastavro
+
+        sub = table.select([n for n in ga360_export.SCHEMA.names])
+        schema = {"type": "record", "name": "Root", "fields": [
+            {"name": f.name, "type": ["null", avro_type(f.type, f.name)], "default": None}
+            for f in ga360_export.SCHEMA]}
+        from kpi_helpers.importers.bq_export import conform
+
+        rows = conform(sub, ga360_export.SCHEMA).to_pylist()
+        with open(other / "ga_sessions_20170801.avro", "wb") as fh:
+            fastavro.writer(fh, fastavro.parse_schema(schema), rows)
+    folders = []
+    for i, src in enumerate((tmp_path / "ga_sessions_20170801.parquet", other)):
+        client = client_folder(tmp_path / f"c{i}", "America/Los_Angeles", "USD")
+        code, out, err = run(capsys, "import", src, "--into", client)
+        assert code == 0, err
+        folders.append(client)
+    for name in ("sessions", "orders", "carts"):
+        a, b = (read_table(f, name) for f in folders)
+        assert len(a) == len(b) > 0
+        if name == "orders":
+            assert a["revenue"].astype(float).sum() == pytest.approx(b["revenue"].astype(float).sum())
+    a, b = (read_table(f, "sessions") for f in folders)
+    assert sorted(a["pageviews"].astype(str)) == sorted(b["pageviews"].astype(str))
+    assert sorted(a["landing_page"].astype(str)) == sorted(b["landing_page"].astype(str))
