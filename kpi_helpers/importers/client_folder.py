@@ -240,6 +240,7 @@ class FolderUpdate:
             report = self._merge(state, e, settings.timezone)
             self._record(e, report["period"])
             reports.append(report)
+            e.parsed.frame = e.parsed.frame.iloc[:0]  # written to its part: memory is for the next table
         for table in sorted({e.parsed.table for e in entries}):
             self._rebuild(stage, state, table, settings.timezone)
         if write_settings:
