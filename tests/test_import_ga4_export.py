@@ -128,6 +128,8 @@ DAY2 = [
           p_currency="EUR"),
     event("refund", "2025-03-11 15:01:00", "222.2", B2, device="mobile", p_transaction_id="T3",
           ecommerce={"transaction_id": "T3", "refund_value": 40.0}),
+    event("refund", "2025-03-11 15:02:00", "222.2", B2, device="mobile", p_transaction_id="T0", p_value=25.0,
+          p_currency="EUR"),  # an order of February, not in these files
     event("page_view", "2025-03-11 16:00:00", None, 1741705000, p_page_location="https://shop.fr/"),  # cookieless
 ]
 DAY3 = [  # only in an intraday table (the day is still open)
@@ -225,9 +227,10 @@ def test_a_ga4_export_gives_the_visits_orders_carts_and_searches_worked_out_by_h
     client = client_folder(tmp_path / "client")
     code, out, err = run(capsys, "import", export, "--into", client)
     assert code == 0, err
-    assert ("left out: 4 events of intraday tables whose day a daily table holds; 1 events without user_pseudo_id "
+    assert ("left out: 5 events of intraday tables whose day a daily table holds; 1 events without user_pseudo_id "
             "or ga_session_id") in out
-    assert "left out: 1 purchase events without transaction_id; 1 purchase events repeating a transaction_id" in out
+    assert ("left out: 1 purchase events without transaction_id; 1 purchase events repeating a transaction_id; "
+            "1 refund events of orders not in the files") in out
 
     folder = ga4_export.read_files(sorted(export.iterdir()), context("Europe/Paris"))
     got = {p.table: p.frame for p in folder}

@@ -395,9 +395,11 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
         if len(currencies) > 1:
             raise KpiInputError(Problem(f"purchases in several currencies ({', '.join(currencies)})", file=label,
                                         column="event_params.currency", expected="one currency per client folder"))
-        unmatched = int(refunds(ev).anti_join(orders(ev), "transaction_id").count().to_pandas())
-        return (sessions(ev).to_pandas(), orders(ev).to_pandas(), carts(ev).to_pandas(), searches(ev).to_pandas(),
-                n, buckets, currencies, unmatched)
+        o = orders(ev).to_pandas()
+        refunded = refunds(ev).to_pandas()  # one row per refunded transaction: few
+        unmatched = int((~refunded["transaction_id"].isin(o["transaction_id"])).sum())
+        return (sessions(ev).to_pandas(), o, carts(ev).to_pandas(), searches(ev).to_pandas(), n, buckets, currencies,
+                unmatched)
 
     s, o, c, q, n, buckets, currencies, unmatched = bq_export.run(files, ctx.timezone, schema=SCHEMA, what=EXPECTED,
                                                                    staged=True, compute=compute)
