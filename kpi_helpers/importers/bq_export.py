@@ -358,22 +358,27 @@ def pivot_params(params: pa.Array, *, text: Sequence[str], number: Sequence[str]
     parents = pc.list_parent_indices(params).to_numpy()
     keys = pc.dictionary_encode(pc.struct_field(flat, ["key"])).combine_chunks() if isinstance(
         flat, pa.ChunkedArray) else pc.dictionary_encode(pc.struct_field(flat, ["key"]))
-    codes = keys.indices.to_numpy(zero_copy_only=False)
     dictionary = keys.dictionary.to_pylist()
+    codes = pc.fill_null(keys.indices, len(dictionary)).to_numpy(zero_copy_only=False)  # a missing key: no slot
     values = pc.struct_field(flat, ["value"])
     out: dict[str, pa.Array] = {}
-    for key in dict.fromkeys([*text, *number]):
-        if key not in dictionary:
-            taken = None
-        else:
-            where = np.flatnonzero(codes == dictionary.index(key))
-            pos = np.full(n, -1, np.int64)
-            pos[parents[where][::-1]] = where[::-1]  # the first occurrence in a row wins
-            taken = values.take(pa.array(pos, mask=pos < 0))
-        if key in text:
-            out[f"text__{key}"] = _as_text(taken) if taken is not None else pa.nulls(n, pa.string())
-        if key in number:
-            out[f"number__{key}"] = _as_number(taken) if taken is not None else pa.nulls(n, pa.float64())
+    for prefix, keys_of, read, typ in (("text", text, _as_text, pa.string()), ("number", number, _as_number,
+                                                                                 pa.float64())):
+        present = [k for k in keys_of if k in dictionary]
+        slot = np.full(len(dictionary) + 1, -1, np.int64)
+        slot[[dictionary.index(k) for k in present]] = np.arange(len(present))
+        slots = slot[codes] if len(codes) else np.zeros(0, np.int64)
+        keep = np.flatnonzero(slots >= 0)  # the entries of these keys, in row order
+        pos = np.full((len(present), n), -1, np.int64)
+        back = keep[::-1]  # written last to first: the first occurrence of a key in a row wins
+        pos[slots[back], parents[back]] = np.arange(len(keep))[::-1]
+        converted = read(values.take(pa.array(keep))) if present else None  # each entry read once
+        for key in keys_of:
+            if key in present:
+                where = pos[present.index(key)]
+                out[f"{prefix}__{key}"] = converted.take(pa.array(where, mask=where < 0))
+            else:
+                out[f"{prefix}__{key}"] = pa.nulls(n, typ)
     return out
 
 
