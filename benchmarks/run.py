@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[scorecard {_label(n)} {period} {impl}] {card['seconds']:.2f} s in process "
                       f"({r['wall']:.2f} s with start-up), peak {r['peak_mb']:.0f} MB", flush=True)
             if len(cards) > 1:
-                bad = disagreements(cards)
+                bad = disagreements(cards, rounded={n for n in cards if n.startswith("kit")})
                 for d in bad:
                     d.update(sessions=n, period=period)
                     print(f"  DISAGREEMENT {_label(n)} {period}: {d['item']}: "

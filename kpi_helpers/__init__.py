@@ -9,7 +9,7 @@ from .loading import Client, Settings, as_client, client_from_frames, load_clien
 from .paths import PROJECT_ROOT, REPORTS_DIR, SAMPLE_DIR, resolve_client_dir, sample_client, sample_clients
 
 # The KPI modules, one per theme (importing them registers every KPI id for core.compute)
-from . import acquisition, carts, customers, path_to_purchase, product_pages, scorecard, search, social, traffic  # noqa: E402
+from . import acquisition, aggregated, carts, customers, path_to_purchase, product_pages, scorecard, search, social, traffic  # noqa: E402
 from .core import KPIS, compute  # noqa: E402
 
 __version__ = "0.1.0"

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 __all__ = ["CHANNELS", "RULES_PATH", "channel_rules", "derive_channel", "channel_case_sql", "channel_expr",
-           "ad_platform_rules", "ad_channel"]
+           "ad_platform_rules", "ad_channel", "referrer_source_medium", "channel_group_channel"]
 
 RULES_PATH = Path(__file__).with_name("channel_rules.yml")
 
@@ -151,3 +151,42 @@ def ad_channel(platform: str, campaign_type: object = None) -> str:
         if pattern is None or (label and re.search(pattern, label)):
             return derive_channel(tags.get("source"), tags.get("medium"), tags.get("campaign"))
     return "other"
+
+
+def referrer_source_medium(tool: str, referrer_type: object, name: object = None) -> tuple[str, str]:
+    """(source, medium) of a visit whose analytics tool gives a referrer kind and name (Matomo's
+    ``referrerType`` / ``referrerName``), from the ``referrers`` section of the rules file; an
+    unknown kind gives (name, kind), which the rules count as ``other``.
+
+    >>> derive_channel(*referrer_source_medium("matomo", "search", "Google"))
+    'organic_search'
+    >>> derive_channel(*referrer_source_medium("matomo", "website", "idealo.fr"))
+    'price_comparator'
+    """
+    kinds = _rules_file().get("referrers", {}).get(tool)
+    if kinds is None:
+        raise ValueError(f"{RULES_PATH.name}: no referrers entry for {tool!r}")
+    kind, label = _clean(referrer_type), _clean(name)
+    entry = kinds.get(kind)
+    if entry is None:
+        return label, kind
+    return (label if entry["source"] == "name" else str(entry["source"])), str(entry["medium"])
+
+
+def channel_group_channel(tool: str, group: object) -> str:
+    """The kit's channel of a tool's own channel group label (GA4's default channel groups, in
+    English or French), through the ``channel_groups`` section of the rules file and the session
+    rules; an unknown label is ``other``.
+
+    >>> channel_group_channel("ga4", "Organic Search")
+    'organic_search'
+    >>> channel_group_channel("ga4", "Paid Shopping")
+    'price_comparator'
+    """
+    groups = _rules_file().get("channel_groups", {}).get(tool)
+    if groups is None:
+        raise ValueError(f"{RULES_PATH.name}: no channel_groups entry for {tool!r}")
+    entry = {_clean(k): v for k, v in groups.items()}.get(_clean(group))
+    if entry is None:
+        return "other"
+    return derive_channel(entry["source"], entry["medium"])

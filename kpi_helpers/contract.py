@@ -139,6 +139,28 @@ TABLES: dict[str, TableSpec] = {
             Column("query", "str", required=True),
             Column("results_count", "int", min=0),
         ),
+        _t(
+            "traffic", "date", "one row per day or period x segment (aggregated web analytics)",
+            Column("date", "date", required=True),
+            Column("sessions", "int", required=True, min=0),
+            Column("end_date", "date"),
+            Column("channel", "str"),
+            Column("device", "str"),
+            Column("landing_page", "str"),
+            Column("engaged_sessions", "int", min=0),
+            Column("users", "int", min=0),
+            Column("transactions", "int", min=0),
+            Column("key_events", "float", min=0),
+            Column("revenue", "float", min=0),
+        ),
+        _t(
+            "search_terms", "date", "one row per day or period x search keyword (aggregated site search)",
+            Column("date", "date", required=True),
+            Column("query", "str", required=True),
+            Column("searches", "int", required=True, min=0),
+            Column("end_date", "date"),
+            Column("no_results", "bool"),
+        ),
     ]
 }
 

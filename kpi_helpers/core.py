@@ -73,6 +73,10 @@ __all__ = [
     "resolve_period",
     "comparison_period",
     "unavailable_reason",
+    "missing_table_reason",
+    "NotCovered",
+    "VISITS_REASON",
+    "SEARCHES_REASON",
     "excluded_status",
     "EXCLUDED_STATUSES",
     "SHARED_PARAMS",
@@ -381,12 +385,36 @@ _TABLE_WORDS = {"sessions": "sessions", "orders": "orders", "carts": "carts", "a
                 "social_posts": "social_posts", "searches": "searches"}
 
 
+#: Why a KPI that needs visits or visitors is null for a folder with aggregated traffic only.
+VISITS_REASON = ("sessions table not provided: the traffic table holds totals (GA4 report downloads), not visits; "
+                 "visitors and visits come from GA4's BigQuery export (events_*) or Matomo's visits log "
+                 "(Live.getLastVisitsDetails)")
+#: The same for searches when the folder has the Site Search reports only.
+SEARCHES_REASON = ("searches table not provided: the search_terms table holds Site Search totals per keyword, not "
+                   "searches per visit; those come from Matomo's visits log (Live.getLastVisitsDetails) or GA4's "
+                   "BigQuery export")
+
+
+def missing_table_reason(table: str, client: Client) -> str:
+    """``"<table> table not provided"``, with the export that would give it when the folder has
+    only the aggregated twin of the table (traffic for sessions, search_terms for searches)."""
+    if table == "sessions" and client.has("traffic"):
+        return VISITS_REASON
+    if table == "searches" and client.has("search_terms"):
+        return SEARCHES_REASON
+    return f"{table} table not provided"
+
+
+class NotCovered(Exception):
+    """Aggregated rows (report totals) that do not give the asked period; the message is the reason."""
+
+
 def unavailable_reason(kdef: KpiDef, client: Client, *, channel=None, device=None, margin_rate=None) -> str | None:
     """Why ``kdef`` cannot be computed for this client and these filters (None when it can)."""
     for need in kdef.needs:
         table, _, column = need.partition(".")
         if not client.has(table):
-            return f"{table} table not provided"
+            return missing_table_reason(table, client)
         if column and not client.has(table, column):
             return f"{table}.{column} column not provided"
     for group in kdef.any_of:
@@ -583,17 +611,32 @@ def compute(kpi_id: str, data: Any, *, start: Any = None, end: Any = None, chann
     if any(k in ("channel", "device") for k in keys) and not client.has("sessions") and through_sessions and not orders_only:
         reason = reason or "breakdowns by channel or device need the sessions table"
     attrs = {"kpi": kpi_id, "period": period.as_dict(), "filters": {"channel": chan, "device": dev}}
+    fn = kdef.fn
     if reason:
+        from . import aggregated  # the totals of aggregated tables (GA4 reports, Site Search reports)
+
+        fn = aggregated.fallback(kpi_id, client) or fn
+    if reason and fn is kdef.fn:
         out = _empty(kdef, keys, reason)
         out.attrs.update(attrs)
         return out
     scope = Scope(client, period, tuple(chan) if chan else None, tuple(dev) if dev else None,
                   FREQS.get(freq) if freq else None, float(margin) if margin is not None else None, tuple(keys))
-    out = _finish(kdef, kdef.fn(scope, keys), keys, scope)
+    try:
+        out = _finish(kdef, fn(scope, keys), keys, scope)
+    except NotCovered as exc:  # aggregated rows that do not give this period (never prorated)
+        out = _empty(kdef, keys, str(exc))
+        out.attrs.update(attrs)
+        return out
     if compare is not None:
         cperiod = comparison_period(period, compare)
         cscope = replace(scope, period=cperiod)
-        prev = _finish(kdef, kdef.fn(cscope, keys), keys, cscope)
+        try:
+            prev = _finish(kdef, fn(cscope, keys), keys, cscope)
+        except NotCovered as exc:
+            prev = _empty(kdef, keys, str(exc)) if not keys else out[keys].assign(numerator=np.nan, denominator=np.nan,
+                                                                                   value=np.nan)
+            attrs["comparison_unavailable"] = str(exc)
         prev = prev.rename(columns={c: f"comparison_{c}" for c in ("numerator", "denominator", "value")})
         cols = ["comparison_numerator", "comparison_denominator", "comparison_value"]
         if keys:

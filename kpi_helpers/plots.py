@@ -110,6 +110,7 @@ def png(fig: Figure) -> tuple[bytes, int]:
     at the figure's own dpi, the size it has on screen.
     """
     dpi = mpl.rcParams["savefig.dpi"]
+    dpi = fig.dpi if dpi == "figure" else dpi  # matplotlib's default, before the kit's theme is set
     buf = io.BytesIO()
     with mpl.rc_context(PLAIN_TEXT):
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")

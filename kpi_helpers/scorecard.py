@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import acquisition, carts, customers, path_to_purchase, product_pages, search, social, traffic  # noqa: F401 (registers KPIs)
+from . import acquisition, aggregated, carts, customers, path_to_purchase, product_pages, search, social, traffic  # noqa: F401 (registers KPIs)
 from .contract import BACKENDS
 from .core import KPIS, Period, comparison_period, compute, nan_to_none, resolve_period
 from .errors import KpiInputError, Problem

@@ -11,7 +11,7 @@ import unicodedata
 
 import pandas as pd
 
-from .core import Scope, make_scope, agg, kpi, parts, public
+from .core import Scope, agg, kpi, make_scope, missing_table_reason, parts, public
 from .loading import as_client
 from .results import run
 
@@ -87,9 +87,22 @@ def top_zero_result_queries(data, *, start=None, end=None, channel=None, device=
     """
     client = as_client(data)
     cols = ["query", "searches", "variants"]
+    if not client.has("searches") and client.has("search_terms"):  # Matomo's Site Search reports only
+        from .aggregated import NotCovered, zero_result_queries_from_terms
+
+        scope = make_scope(client, start=start, end=end, channel=channel, device=device)
+        try:
+            if scope.segmented:
+                raise NotCovered("the Site Search reports (search_terms) are not split by channel or device")
+            raw = zero_result_queries_from_terms(scope)
+        except NotCovered as exc:
+            out = pd.DataFrame(columns=cols)
+            out.attrs["unavailable"] = str(exc)
+            return out
+        return _grouped(raw, cols, n)
     if not client.has("searches", "results_count"):
         out = pd.DataFrame(columns=cols)
-        out.attrs["unavailable"] = ("searches table not provided" if not client.has("searches")
+        out.attrs["unavailable"] = (missing_table_reason("searches", client) if not client.has("searches")
                                     else "searches.results_count column not provided")
         return out
     scope = make_scope(client, start=start, end=end, channel=channel, device=device)
@@ -97,6 +110,11 @@ def top_zero_result_queries(data, *, start=None, end=None, channel=None, device=
     zero = q.filter(q.results_count == 0)
     # group raw spellings in DuckDB, then apply the exact Unicode normal form on the distinct ones
     raw = run(zero.group_by("query").aggregate(n=zero.count()))
+    return _grouped(raw, cols, n)
+
+
+def _grouped(raw: pd.DataFrame, cols: list[str], n: int) -> pd.DataFrame:
+    """(query, n) raw spellings -> the normalised queries, most frequent first, at most ``n``."""
     if raw.empty:
         return pd.DataFrame(columns=cols)
     raw["norm"] = raw["query"].map(lambda x: normalize_query(x) if isinstance(x, str) else "")

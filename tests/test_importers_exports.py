@@ -368,6 +368,8 @@ def test_the_pseudonymisation_key_stays_in_its_file(tmp_path, capsys):
 
 def test_python_callers_import_the_same_way_as_the_command(tmp_path, capsys):
     reports = import_exports(FIXTURES, tmp_path / "all")  # a folder of exports: every file in it
-    assert sorted({r["table"] for r in reports}) == ["ad_spend", "orders", "social_posts"]
-    assert len(reports) == len(os.listdir(FIXTURES))
+    assert sorted({r["table"] for r in reports}) == ["ad_spend", "carts", "orders", "search_terms", "searches",
+                                                     "sessions", "social_posts", "traffic"]
+    visits_logs = [n for n in os.listdir(FIXTURES) if n.startswith("matomo_visits_log")]  # 4 tables each
+    assert len(reports) == len(os.listdir(FIXTURES)) + 3 * len(visits_logs)
     assert load_client(tmp_path / "all").has("social_posts", "views")

@@ -150,15 +150,15 @@ def test_validate_recognises_a_raw_export_saved_as_a_table_and_names_the_import_
     assert "required column is missing" not in out.stderr  # not 79 columns listed four times
 
 
-def test_validate_recognises_a_ga4_interface_download_and_says_why_it_cannot_be_used(tmp_path):
+def test_validate_recognises_a_ga4_interface_download_and_names_the_import_command(tmp_path):
     write(tmp_path, "sessions.csv", "# ----------------------------------------\n# Acquisition de trafic\n"
                                     "# Propriété : Maison Lune\n# Date de début : 20250301\n# Date de fin : 20250331\n"
                                     "# ----------------------------------------\n\n"
                                     "Groupe de canaux principal de la session (groupe de canaux par défaut),Sessions\n"
                                     "Organic Search,1200\n")
     out = run_cli("validate", str(tmp_path))
-    assert out.returncode == 2 and "Google Analytics 4 report downloaded from the interface" in out.stderr
-    assert "one row per visit" in out.stderr
+    assert out.returncode == 2 and "a raw Google Analytics 4 report download" in out.stderr
+    assert "kpi import" in out.stderr and "--into" in out.stderr  # the aggregated traffic table it goes to
 
 
 def test_a_raw_export_beside_the_tables_is_a_warning_naming_the_command(tmp_path):

@@ -138,3 +138,20 @@ def test_ibis_tables_on_spark_given_to_a_kpi_stay_on_spark(tmp_path):
     import pandas as pd
 
     pd.testing.assert_frame_equal(spark, duck)
+
+
+def test_aggregated_traffic_and_site_search_give_the_same_numbers_on_spark(cards, tmp_path):
+    from kpi_helpers import compute
+    from kpi_helpers.importers import import_exports
+    from kpi_helpers.loading import load_client
+
+    fixtures = ROOT / "tests" / "fixtures" / "exports"
+    import_exports([fixtures / "ga4_exploration_by_day_en.csv", fixtures / "matomo_site_search_keywords.csv",
+                    fixtures / "matomo_site_search_no_results.csv"], tmp_path / "shop")
+    for period in ({"start": "2025-03-01", "end": "2025-03-07"}, {"start": "2025-03-01", "end": "2025-03-31"}):
+        duck, spark = cards(tmp_path / "shop", **period)
+        assert same(duck, spark) == []
+    assert duck["kpis"]["zero_result_rate"] is not None and duck["kpis"]["sessions"] is None
+    clients = [load_client(tmp_path / "shop", backend=b) for b in ("duckdb", "pyspark")]
+    rates = [compute("ga4_bounce_rate", c, start="2025-03-01", end="2025-03-07", by="device") for c in clients]
+    assert rates[0]["value"].tolist() == pytest.approx(rates[1]["value"].tolist())

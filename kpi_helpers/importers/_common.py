@@ -69,6 +69,9 @@ __all__ = [
     "currency_of",
     "ids",
     "spend_by_day",
+    "read_text",
+    "split_line",
+    "parse_numbers",
 ]
 
 #: Tables with at least this many rows are written as parquet, smaller ones as CSV.
@@ -609,3 +612,57 @@ def ids(values: pd.Series, prefix: str, fallback: pd.Series) -> pd.Series:
     """``prefix:value`` identifiers to hash, ``fallback`` (already prefixed) where a value is blank."""
     return (prefix + ":" + values).where(values != "", fallback)
 
+
+
+def read_text(path: Path | str, *, what: str) -> tuple[str, str]:
+    """(text, encoding) of a whole text export (UTF-8 with or without BOM, UTF-16 with its
+    byte-order mark, else cp1252), BOM removed; an empty or missing file stops the import."""
+    path = Path(path)
+    if not path.is_file():
+        fail(path, "file not found", expected=f"{what} to import")
+    raw = path.read_bytes()
+    if not raw.strip():
+        fail(path, "file is empty", expected=f"{what} with its header and rows")
+    encoding = sniff_encoding(raw[:HEAD_BYTES], HEAD_BYTES)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        fail(path, f"cannot be decoded as {encoding} ({exc.reason} at byte {exc.start})",
+             expected=f"{what} as the tool writes it (UTF-8 or UTF-16)")
+    return text.lstrip("\ufeff"), encoding
+
+
+def split_line(line: str, separator: str) -> list[str]:
+    """The fields of one CSV line (quotes as CSV writes them)."""
+    return next(csv.reader([line], delimiter=separator), [])
+
+
+def parse_numbers(path: Path | str, values: pd.Series, lines: Sequence[int | str], *, column: str, decimal: str,
+                  integer: bool = False) -> pd.Series:
+    """A column of numbers written for people (see :meth:`Export.numbers`) as floats, NaN where
+    blank or ``--``; a value that does not read or is negative stops the import naming the file,
+    the line (``lines``: each value's file line, or a label such as ``"visit 3"``) and the column."""
+    raw = values.astype("object").fillna("").astype(str).str.strip()
+    clean = raw.str.replace("\u2212", "-", regex=False).str.replace("[\\s\u00a0\u202f%€$£]", "", regex=True)
+    if decimal == ",":
+        clean = clean.where(~clean.str.contains(",", regex=False),
+                            clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    else:
+        clean = clean.str.replace(",", "", regex=False)
+    blank = (raw == "") | (raw == "--")
+    out = pd.to_numeric(clean.where(~blank, None), errors="coerce").astype(float)
+    sample = "1 234" if integer else ("3 407,39" if decimal == "," else "3,407.39")
+    for mask, message, expected in (
+            (~blank & out.isna(), "cannot be read as a number", f"a number such as {sample}"),
+            (out < 0, "is negative", "a count or an amount >= 0"),
+            (integer & (out.round() != out) & out.notna() if integer else pd.Series(False, index=out.index),
+             "is not a whole number", "a whole number (a count)")):
+        where = np.flatnonzero(mask.to_numpy())
+        if len(where):
+            i = int(where[0])
+            raise KpiInputError(Problem(f"{len(where):,} value(s) {message}", file=str(path), column=column,
+                                        examples=tuple((lines[int(j)] if isinstance(lines[int(j)], str) else f"line {lines[int(j)]}",
+                                                                raw.iloc[int(j)])
+                                                       for j in where[:MAX_EXAMPLES]),
+                                        count=len(where), expected=expected))
+    return out

@@ -62,10 +62,15 @@ LOG_FILE = "imports.json"
 PROVENANCE_FILE = "IMPORTS.md"
 #: The ids that make a row the same row again, per table.
 ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": ("date", "channel", "campaign"),
-            "sessions": ("session_id",), "carts": ("cart_id",), "searches": ("searched_at", "session_id")}
-#: Tables whose keys may legitimately repeat (two searches of one visit in the same microsecond).
-REPEATABLE = frozenset({"ad_spend", "searches"})
-#: Formats whose one export writes several tables (the analytics exports): logged per source and table.
+            "sessions": ("session_id",), "carts": ("cart_id",), "searches": ("session_id", "searched_at", "query"),
+            "traffic": ("date", "end_date", "channel", "device", "landing_page"),
+            "search_terms": ("date", "end_date", "no_results", "query")}
+#: Formats of web analytics exports: their orders are the ones the analytics saw; a shop's export of the
+#: same orders is the reference (see FolderUpdate._shop_orders_first).
+ANALYTICS_FORMATS = frozenset({"matomo", "ga4", "ga360"})
+#: Tables whose rows have no id of their own (several rows may share their keys).
+NO_ID_TABLES = ("ad_spend", "searches", "traffic", "search_terms")
+#: Formats whose one export writes several tables (the BigQuery exports): logged per source and table.
 SEVERAL_TABLES = frozenset({"ga4", "ga360"})
 
 
@@ -96,6 +101,11 @@ class Entry:
     source: str
 
 
+def _present(keys: tuple[str, ...], *frames: pd.DataFrame) -> list[str]:
+    """The row keys every frame has (an aggregated export has only the segments it is split by)."""
+    return [k for k in keys if all(k in f.columns for f in frames)]
+
+
 def sha256_of(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
@@ -103,7 +113,7 @@ def sha256_of(path: Path) -> str:
 
 def _local_dates(frame: pd.DataFrame, table: str, tz: str) -> pd.Series:
     col = frame[TABLES[table].time_column]
-    if table == "ad_spend":
+    if TABLES[table].column(TABLES[table].time_column).type == "date":
         return pd.to_datetime(col).dt.date
     return pd.to_datetime(col, utc=True).dt.tz_convert(tz).dt.date
 
@@ -124,6 +134,8 @@ def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
             out[col.name] = values.astype("float64")
         elif col.type == "int":
             out[col.name] = values.astype("Int64")
+        elif col.type == "bool":
+            out[col.name] = values.astype("boolean")
         else:  # id, str, date (ISO text): text held by Arrow (millions of ids fit), missing when missing
             if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is not pd.NA:
                 out[col.name] = values
@@ -257,7 +269,7 @@ class FolderUpdate:
         old = _canonical(pd.read_parquet(part), p.table, tz) if part.is_file() else new.iloc[:0]
         dates = _local_dates(new, p.table, tz)
         lo, hi = p.period or (min(dates), max(dates))  # a file without rows always states its period
-        keys = ROW_KEYS[p.table]
+        keys = _present(ROW_KEYS[p.table], new, old)
         old_dates = _local_dates(old, p.table, tz)
         again = pd.MultiIndex.from_frame(old[list(keys)]).isin(
             pd.MultiIndex.from_frame(new[list(keys)])) if len(old) else np.zeros(0, bool)
@@ -278,7 +290,7 @@ class FolderUpdate:
                  "dropped": dict(p.dropped), "notes": list(p.notes)}
         imports = self.log["imports"]
         same = next((i for i, old in enumerate(imports)
-                     if (old["source"], old["sha256"], old["table"]) == (e.source, e.sha256, p.table)), None)
+                     if (old["source"], old["table"], old["sha256"]) == (e.source, p.table, e.sha256)), None)
         if same is None:
             imports.append(entry)
         else:
@@ -287,9 +299,11 @@ class FolderUpdate:
     def _rebuild(self, stage: Path, state: Path, table: str, tz: str) -> None:
         parts = sorted((state / "parts").glob(f"{table}.*.parquet"))
         frames = {p.name[len(table) + 1: -len(".parquet")]: pd.read_parquet(p) for p in parts}
+        if table == "orders":
+            frames = self._shop_orders_first(frames)
         frame = pd.concat(frames.values(), ignore_index=True)
-        keys = list(ROW_KEYS[table])
-        if table not in REPEATABLE:
+        keys = _present(ROW_KEYS[table], frame)
+        if table not in NO_ID_TABLES:
             dup = frame.duplicated(keys, keep=False)
             if dup.any():
                 owner = pd.concat([pd.Series(s, index=f.index) for s, f in frames.items()], ignore_index=True)
@@ -299,7 +313,9 @@ class FolderUpdate:
                     file=str(self.folder), column=keys[0],
                     expected="each id from one source: import a second shop or account into its own client folder"))
         time_col = TABLES[table].time_column
-        frame = _canonical(frame, table, tz).sort_values([time_col, *keys], kind="stable").reset_index(drop=True)
+        frame = _canonical(frame, table, tz).sort_values([time_col, *keys], kind="stable", na_position="first",
+                                                          key=lambda c: c.astype(str) if c.dtype == object else c
+                                                          ).reset_index(drop=True)
         for ext in EXTENSIONS:
             _fresh(stage / f"{table}.{ext}")
         if frame.empty:  # every source of the table imported periods without rows: no table (it is optional)
@@ -308,6 +324,39 @@ class FolderUpdate:
         write_table(frame, stage, table)
         written = next(stage / f"{table}.{ext}" for ext in EXTENSIONS if (stage / f"{table}.{ext}").is_file())
         self.log["tables"][table] = {"file": written.name, "sha256": sha256_of(written)}
+
+    def _format_of(self, source: str) -> str | None:
+        """The format a source was imported from (sources of several tables are logged per table)."""
+        for key, entry in self.log["sources"].items():
+            if entry.get("source", key) == source:
+                return entry.get("format")
+        return None
+
+    def _shop_orders_first(self, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Orders that a web analytics export (a Matomo visits log) and a shop's export both hold
+        are the shop's: its row is kept (its customer id, status, revenue), and takes the visit and
+        the visitor the analytics saw it in when it has none. The analytics' other orders stay."""
+        analytics = [s for s in frames if self._format_of(s) in ANALYTICS_FORMATS]
+        shops = [s for s in frames if s not in analytics]
+        if not analytics or not shops:
+            return frames
+        seen = pd.concat([frames[s] for s in analytics], ignore_index=True)
+        shop_ids = set(pd.concat([frames[s]["order_id"] for s in shops], ignore_index=True).astype(str))
+        links = seen[seen["order_id"].astype(str).isin(shop_ids)].drop_duplicates("order_id")
+        links = links.set_index(links["order_id"].astype(str))
+        out = {}
+        for s, f in frames.items():
+            if s in analytics:
+                out[s] = f[~f["order_id"].astype(str).isin(shop_ids)]
+                continue
+            f = f.copy()
+            ids = f["order_id"].astype(str)
+            for col in ("session_id", "visitor_id"):
+                found = ids.map(links[col]) if col in links else pd.Series(None, index=f.index)
+                f[col] = f[col].where(f[col].notna(), found) if col in f else found
+            out[s] = f
+        self.linked_orders = len(links)
+        return out
 
     def _swap(self, stage: Path) -> None:
         if not self.folder.exists():

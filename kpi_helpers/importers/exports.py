@@ -13,6 +13,9 @@ into the folder with its provenance, replacing that source's rows of the export'
 | Google Ads campaign report (CSV UTF-8 or "CSV Excel" UTF-16, by day) | ``google_ads`` | ad_spend |
 | Meta Ads Manager report (CSV or Excel, by day) | ``meta_ads`` | ad_spend |
 | Meta Business Suite posts export (Instagram, Facebook) | ``business_suite`` | social_posts |
+| GA4 report or exploration downloaded from the interface (CSV) | ``ga4_report`` | traffic (aggregated) |
+| Matomo visits log (``Live.getLastVisitsDetails``: CSV, TSV or JSON) | ``matomo`` | sessions, orders, carts, searches |
+| Matomo Site Search keywords reports (all keywords; keywords with no results) | ``matomo_search`` | search_terms |
 | GA4 BigQuery export, ``events_*`` tables (Parquet, Avro, JSON lines) | ``ga4_export`` | sessions, orders, carts, searches |
 | Universal Analytics (GA360) BigQuery export, ``ga_sessions_*`` tables | ``ga360_export`` | sessions, orders, carts, searches |
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import inspect
 import re
 import shlex
 from pathlib import Path
@@ -42,7 +46,8 @@ from types import ModuleType
 
 from ..errors import KpiInputError, Problem
 from ..loading import read_settings
-from . import business_suite, ga4_export, ga360_export, google_ads, meta_ads, prestashop, shopify, woocommerce
+from . import (business_suite, ga4_export, ga4_report, ga360_export, google_ads, matomo, matomo_search, meta_ads,
+               prestashop, shopify, woocommerce)
 from ._common import ImportContext, peek_rows
 from .bq_export import export_digest
 from .client_folder import Entry, FolderUpdate, sha256_of
@@ -51,7 +56,7 @@ __all__ = ["FORMATS", "recognise", "describe_raw_export", "import_exports", "mai
 
 #: The export formats, in the order they are tried.
 FORMATS: tuple[ModuleType, ...] = (ga4_export, ga360_export, shopify, woocommerce, prestashop, google_ads, meta_ads,
-                                   business_suite)
+                                   business_suite, ga4_report, matomo, matomo_search)
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
@@ -66,12 +71,6 @@ def recognise(path: Path | str) -> ModuleType | None:
     return None
 
 
-def _ga4_download(path: Path | str) -> bool:
-    rows = peek_rows(path)
-    return bool(rows) and rows[0][0].lstrip("\ufeff").startswith("#") and any(
-        re.search(r"(date de début|start date|propriété|property)", " ".join(r).lower()) for r in rows[:12])
-
-
 def describe_raw_export(path: Path | str, *, into: Path | str) -> tuple[str, str] | None:
     """(what the file is, what to do with it) when ``path`` is a raw export rather than a
     contract table; None otherwise. Used by ``kpi validate`` on a folder's files."""
@@ -81,10 +80,6 @@ def describe_raw_export(path: Path | str, *, into: Path | str) -> tuple[str, str
         return (f"a raw {module.TITLE}",
                 f"the contract's tables: move the export out of the client folder (to {moved}, say) and convert "
                 f"it with `kpi import {shlex.quote(str(moved))} --into {shlex.quote(str(into))}`")
-    if _ga4_download(path):
-        return ("a Google Analytics 4 report downloaded from the interface (aggregated: no row per visit)",
-                "one row per visit (sessions): the kit cannot use aggregated reports; export sessions from GA4's "
-                "BigQuery export instead")
     return None
 
 
@@ -153,12 +148,23 @@ def import_exports(paths: list[Path | str] | Path | str, into: Path | str, *, so
             group = [f for f, m in zip(files, modules) if m is module]
             digest, size = export_digest(group)
             where = group[0].parent if len(group) > 1 and len({f.parent for f in group}) == 1 else group[0]
-            entries += [Entry(parsed, where, digest, size, "") for parsed in module.read_files(group, ctx)]
-    entries += [Entry(m.read(f, ctx), f, sha256_of(f), f.stat().st_size, "")
-                for f, m in zip(files, modules) if not getattr(m, "MULTI", False)]
+            for p in module.read_files(group, ctx):
+                entry = Entry(p, where, digest, size, "")
+                entry.source = f"{source}_{p.table}" if source else p.source
+                entries.append(entry)
+    for f, m in zip(files, modules):
+        if getattr(m, "MULTI", False):
+            continue
+        # the source name may say what a file cannot (Matomo's raw Site Search exports)
+        parsed = m.read(f, ctx, source=source) if "source" in inspect.signature(m.read).parameters else m.read(f, ctx)
+        # one table, or several (a visits log gives sessions, orders, carts, searches)
+        many = isinstance(parsed, list)
+        for p in parsed if many else [parsed]:
+            entry = Entry(p, f, sha256_of(f), f.stat().st_size, "")
+            entry.source = (f"{source}_{p.table}" if many else source) if source else p.source
+            entries.append(entry)
     currency = settings.currency if has_settings else None
     for e in entries:
-        e.source = source or e.parsed.source
         if e.parsed.frame.empty and e.parsed.period is None:
             raise KpiInputError(Problem(f"no {e.parsed.table} row to import: the file holds only "
                                         + ", ".join(e.parsed.dropped or {"rows that are left out": 0}),

@@ -35,7 +35,7 @@ from ..errors import Problem
 __all__ = ["FORMAT", "MAX_ENTRIES", "enabled", "cache_root", "entry_dir", "signature", "read_entry", "writing",
            "problems_to_json", "problems_from_json"]
 
-FORMAT = 2  # bump when what validation concludes, or how it is written, changes
+FORMAT = 3  # bump when what validation concludes, or how it is written, changes
 MAX_ENTRIES = 64
 _CHUNK = 1 << 20
 

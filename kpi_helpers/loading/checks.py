@@ -140,6 +140,40 @@ DUCK_TYPE = {"id": "VARCHAR", "str": "VARCHAR", "timestamp": "TIMESTAMPTZ", "dat
 
 
 
+#: Rules between two columns of a row: (column, other column, condition of a bad row on their typed
+#: expressions ``{a}`` and ``{b}``, message, expected).
+ROW_RULES = {
+    "traffic": (
+        ("end_date", "date", "({a}) < ({b})", "before the row's date", "an end_date on or after date (the period's last day)"),
+        ("engaged_sessions", "sessions", "({a}) > ({b})", "above the row's sessions",
+         "engaged_sessions <= sessions (engaged sessions are some of the sessions)"),
+    ),
+    "search_terms": (
+        ("end_date", "date", "({a}) < ({b})", "before the row's date", "an end_date on or after date (the period's last day)"),
+    ),
+}
+
+
+#: Aggregated tables: the columns that make a row's segment; two rows with the same would be counted twice.
+SEGMENT_KEYS = {"traffic": ("date", "end_date", "channel", "device", "landing_page"),
+                "search_terms": ("date", "end_date", "no_results", "query")}
+
+
+def _repeated_segments(duck: duckdb.DuckDBPyConnection, table: str, typed: dict[str, str], rel: str, prefix: str,
+                       src: SourceFile) -> list[Problem]:
+    keys = SEGMENT_KEYS[table]
+    exprs = ", ".join(typed[k] for k in keys)
+    found = duck.execute(f"SELECT min(__row), count(*) FROM {rel} GROUP BY {exprs} HAVING count(*) > 1 "
+                         f"ORDER BY 1 LIMIT {MAX_EXAMPLES}").fetchall()
+    if not found:
+        return []
+    return [Problem(f"{plural(len(found), 'segment')} on several rows (the same report imported twice?)",
+                    file=src.label, column=", ".join(keys), count=len(found),
+                    examples=tuple((f"{prefix} {first} and {n - 1} more row{'s' if n > 2 else ''} with the same "
+                                    f"{', '.join(keys)}",) for first, n in found),
+                    expected="one row per period and segment (their numbers would be counted twice)")]
+
+
 def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFile, rel: str, prefix: str,
                  *, materialize: bool) -> tuple[frozenset[str], list[Problem]]:
     """Create the typed relation ``spec.name`` from raw relation ``rel``; returns (provided columns, problems)."""
@@ -218,6 +252,9 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
             expr = f"CAST(NULL AS {DUCK_TYPE[col.type]})"
         selects.append(f"{expr} AS {q(col.name)}")
         typed[col.name] = expr
+    for column, other, cond, message, expected in ROW_RULES.get(spec.name, ()):
+        if column in by_norm and other in by_norm:
+            checks.append((column, cond.format(a=typed[column], b=typed[other]), q(by_norm[column]), message, expected))
     if spec.name == "sessions" and "channel" not in by_norm and ("source" in by_norm or "medium" in by_norm):
         src_sql = q(by_norm["source"]) if "source" in by_norm else "NULL"
         med_sql = q(by_norm["medium"]) if "medium" in by_norm else "NULL"
@@ -274,6 +311,8 @@ def build_table(duck: duckdb.DuckDBPyConnection, spec: TableSpec, src: SourceFil
             problems += _duplicate_problems(duck, col, rel, prefix, src, by_norm[col.name], raw_types[by_norm[col.name]],
                                             clean=col.name in clean, counts=id_counts[col.name] if valid else None,
                                             rows=n_rows)
+    if spec.name in SEGMENT_KEYS and not problems:
+        problems += _repeated_segments(duck, spec.name, typed, rel, prefix, src)
     if problems:
         return frozenset(), problems
 

@@ -109,9 +109,11 @@ class Client:
             if through is not None and last > through:  # some rows after it: ask the table
                 table = self.tables[name]
                 day = table[LOCAL_DATE]
-                table = table.filter(day <= through)
+                end = table.end_date.fill_null(day) if "end_date" in table.columns else day
+                table = table.filter(end <= through)
+                end = table.end_date.fill_null(table[LOCAL_DATE]) if "end_date" in table.columns else table[LOCAL_DATE]
                 first, last = (None if pd.isna(d) else pd.Timestamp(d).date()
-                               for d in table.aggregate(first=day.min(), last=day.max()).to_pandas().iloc[0])
+                               for d in table.aggregate(first=table[LOCAL_DATE].min(), last=end.max()).to_pandas().iloc[0])
                 if first is None:
                     continue
             firsts.append(first)
@@ -154,7 +156,9 @@ def table_stats(tables: Mapping[str, ibis.Table]) -> dict[str, tuple[dt.date | N
     out = {}
     for name, table in tables.items():
         day = table[LOCAL_DATE]
-        row = table.aggregate(first=day.min(), last=day.max(), n=table.count()).to_pandas().iloc[0]
+        # aggregated tables (traffic, search_terms): a row covers date .. end_date
+        last = table.end_date.fill_null(day).max() if "end_date" in table.columns else day.max()
+        row = table.aggregate(first=day.min(), last=last, n=table.count()).to_pandas().iloc[0]
         first, last = (None if pd.isna(d) else pd.Timestamp(d).date() for d in (row["first"], row["last"]))
         out[name] = (first, last, int(row["n"]))
     return out
