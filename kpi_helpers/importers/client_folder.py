@@ -48,6 +48,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..contract import EXTENSIONS, TABLES
 from ..errors import KpiInputError, Problem
@@ -226,6 +227,7 @@ class FolderUpdate:
             else:
                 os.chmod(stage, 0o777 & ~_umask())
             reports = self._write(stage, entries, settings, write_settings=write_settings, currency=currency)
+            pa.default_memory_pool().release_unused()  # the written frames' buffers, before the loader's DuckDB
             try:
                 load_client(stage)
             except KpiInputError as exc:  # named as the client folder, not as its staged copy
