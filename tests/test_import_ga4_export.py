@@ -509,3 +509,13 @@ def test_a_ga360_day_extracted_as_json_or_avro_gives_what_its_parquet_gives(tmp_
     a, b = (read_table(f, "sessions") for f in folders)
     assert sorted(a["pageviews"].astype(str)) == sorted(b["pageviews"].astype(str))
     assert sorted(a["landing_page"].astype(str)) == sorted(b["landing_page"].astype(str))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "avro"])
+def test_a_cut_parquet_or_avro_file_stops_the_import_with_exit_2_and_no_traceback(tmp_path, capsys, fmt):
+    path = write_table(DAY1, tmp_path / f"events_20250310.{fmt}", fmt)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size * 2 // 3])
+    client = client_folder(tmp_path / "client")
+    code, out, err = run(capsys, "import", path, "--into", client)
+    assert code == 2 and "Traceback" not in err and path.name in err
+    assert sorted(p.name for p in client.iterdir()) == ["client.yml"]

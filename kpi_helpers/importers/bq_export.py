@@ -67,8 +67,15 @@ def file_kind(path: Path | str) -> str | None:
 
 
 def top_fields(path: Path | str, kind: str | None = None) -> set[str]:
-    """Names of the top-level fields of an extracted table (for JSON: of its first lines)."""
-    kind = kind or file_kind(path)
+    """Names of the top-level fields of an extracted table (for JSON: of its first lines); empty
+    for a file that does not read (a cut or corrupt file is then not recognised, never a crash)."""
+    try:
+        return _top_fields(path, kind or file_kind(path))
+    except Exception:  # noqa: BLE001 - the readers raise many kinds on a corrupt file
+        return set()
+
+
+def _top_fields(path: Path | str, kind: str | None) -> set[str]:
     if kind == "parquet":
         import pyarrow.parquet as pq
 
