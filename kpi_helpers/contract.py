@@ -82,6 +82,7 @@ TABLES: dict[str, TableSpec] = {
             Column("medium", "str"),
             Column("campaign", "str"),
             Column("customer_id", "id"),
+            Column("channel_group", "str"),
         ),
         _t(
             "orders", "ordered_at", "one row per order (shop back office)",

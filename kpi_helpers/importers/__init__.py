@@ -1,7 +1,8 @@
 """Importers: turn exports into a client folder (``spec/data-contract.md``).
 
 Two kinds. The raw exports of the agency's tools (Shopify, WooCommerce and PrestaShop orders,
-Google Ads and Meta Ads spend, Meta Business Suite posts) go into a client folder with
+Google Ads and Meta Ads spend, Meta Business Suite posts, the GA4 and Universal Analytics BigQuery
+exports as Parquet, Avro or JSON lines) go into a client folder with
 ``kpi import PATH... --into CLIENT_DIR [--source NAME]`` or :func:`import_exports`: see
 :mod:`.exports`. The published datasets of ``shared/realdata`` each have an importer below.
 
@@ -103,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Convert a published dataset folder into a client folder of the kit's data "
                     "contract (tables + client.yml + PROVENANCE.md).",
         epilog="Raw exports of a client's tools (Shopify, WooCommerce, PrestaShop, Google Ads, Meta Ads, "
-               "Business Suite) have their own form: kpi import PATH... --into CLIENT_DIR [--source NAME] "
+               "Business Suite, GA4 and GA360 BigQuery exports) have their own form: kpi import PATH... --into CLIENT_DIR [--source NAME] "
                "(kpi import --help).",
     )
     p.add_argument("source", metavar="SOURCE", choices=sorted(IMPORTERS),

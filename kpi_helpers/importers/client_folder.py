@@ -48,6 +48,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..contract import EXTENSIONS, TABLES
 from ..errors import KpiInputError, Problem
@@ -67,9 +68,11 @@ ROW_KEYS = {"orders": ("order_id",), "social_posts": ("post_id",), "ad_spend": (
             "search_terms": ("date", "end_date", "no_results", "query")}
 #: Formats of web analytics exports: their orders are the ones the analytics saw; a shop's export of the
 #: same orders is the reference (see FolderUpdate._shop_orders_first).
-ANALYTICS_FORMATS = frozenset({"matomo"})
+ANALYTICS_FORMATS = frozenset({"matomo", "ga4", "ga360"})
 #: Tables whose rows have no id of their own (several rows may share their keys).
 NO_ID_TABLES = ("ad_spend", "searches", "traffic", "search_terms")
+#: Formats whose one export writes several tables (the BigQuery exports): logged per source and table.
+SEVERAL_TABLES = frozenset({"ga4", "ga360"})
 
 
 class Pseudonymiser:
@@ -125,16 +128,23 @@ def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
             continue
         values = frame[col.name]
         if col.type == "timestamp":
-            out[col.name] = pd.to_datetime(values, utc=True).dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
+            if str(values.dtype) != f"datetime64[ns, {tz}]":  # already canonical when read back from a part
+                values = pd.to_datetime(values, utc=True).dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
+            out[col.name] = values
         elif col.type == "float":
             out[col.name] = values.astype("float64")
         elif col.type == "int":
             out[col.name] = values.astype("Int64")
         elif col.type == "bool":
             out[col.name] = values.astype("boolean")
-        else:  # id, str, date (ISO text): Python strings, None when missing
-            values = values.astype("object")
-            out[col.name] = values.astype(str).where(values.notna(), None).astype("object")
+        else:  # id, str, date (ISO text): text held by Arrow (millions of ids fit), missing when missing
+            if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is not pd.NA:
+                out[col.name] = values
+                continue
+            if not isinstance(values.dtype, pd.StringDtype):
+                objects = values.astype("object")
+                values = objects.astype(str).where(objects.notna(), None)
+            out[col.name] = values.astype("str")
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -217,6 +227,7 @@ class FolderUpdate:
             else:
                 os.chmod(stage, 0o777 & ~_umask())
             reports = self._write(stage, entries, settings, write_settings=write_settings, currency=currency)
+            pa.default_memory_pool().release_unused()  # the written frames' buffers, before the loader's DuckDB
             try:
                 load_client(stage)
             except KpiInputError as exc:  # named as the client folder, not as its staged copy
@@ -243,6 +254,7 @@ class FolderUpdate:
             report = self._merge(state, e, settings.timezone)
             self._record(e, report["period"])
             reports.append(report)
+            e.parsed.frame = e.parsed.frame.iloc[:0]  # written to its part: memory is for the next table
         for table in sorted({e.parsed.table for e in entries}):
             self._rebuild(stage, state, table, settings.timezone)
         if write_settings:
@@ -266,7 +278,8 @@ class FolderUpdate:
         replaced = ((old_dates >= lo) & (old_dates <= hi)).to_numpy() | again
         merged = pd.concat([old[~replaced], new], ignore_index=True) if len(old) else new
         merged.to_parquet(_fresh(part), index=False)
-        self.log["sources"][e.source] = {"table": p.table, "format": p.format, "rows": len(merged)}
+        key = f"{e.source}:{p.table}" if p.format in SEVERAL_TABLES else e.source  # one entry per table written
+        self.log["sources"][key] = {"source": e.source, "table": p.table, "format": p.format, "rows": len(merged)}
         return {"file": str(e.path), "format": p.title, "language": p.language, "source": e.source, "table": p.table,
                 "rows_read": p.rows_read, "rows_written": len(new), "replaced": int(replaced.sum()),
                 "period": (lo.isoformat(), hi.isoformat()), "dropped": dict(p.dropped)}
@@ -314,11 +327,18 @@ class FolderUpdate:
         written = next(stage / f"{table}.{ext}" for ext in EXTENSIONS if (stage / f"{table}.{ext}").is_file())
         self.log["tables"][table] = {"file": written.name, "sha256": sha256_of(written)}
 
+    def _format_of(self, source: str) -> str | None:
+        """The format a source was imported from (sources of several tables are logged per table)."""
+        for key, entry in self.log["sources"].items():
+            if entry.get("source", key) == source:
+                return entry.get("format")
+        return None
+
     def _shop_orders_first(self, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Orders that a web analytics export (a Matomo visits log) and a shop's export both hold
         are the shop's: its row is kept (its customer id, status, revenue), and takes the visit and
         the visitor the analytics saw it in when it has none. The analytics' other orders stay."""
-        analytics = [s for s in frames if self.log["sources"].get(s, {}).get("format") in ANALYTICS_FORMATS]
+        analytics = [s for s in frames if self._format_of(s) in ANALYTICS_FORMATS]
         shops = [s for s in frames if s not in analytics]
         if not analytics or not shops:
             return frames
@@ -368,7 +388,7 @@ def provenance_markdown(log: dict) -> str:
              "and phones are not kept.", "", "## Sources now in the folder", "",
              "| source | table | format | rows |", "|---|---|---|---|"]
     for source, s in sorted(log["sources"].items()):
-        lines.append(f"| {source} | {s['table']} | {s['format']} | {s['rows']:,} |")
+        lines.append(f"| {s.get('source', source)} | {s['table']} | {s['format']} | {s['rows']:,} |")
     lines += ["", "## Files imported", ""]
     for e in log["imports"]:
         dropped = "; ".join(f"{reason}: {n:,}" for reason, n in e["dropped"].items()) or "nothing"

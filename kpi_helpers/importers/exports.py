@@ -16,6 +16,13 @@ into the folder with its provenance, replacing that source's rows of the export'
 | GA4 report or exploration downloaded from the interface (CSV) | ``ga4_report`` | traffic (aggregated) |
 | Matomo visits log (``Live.getLastVisitsDetails``: CSV, TSV or JSON) | ``matomo`` | sessions, orders, carts, searches |
 | Matomo Site Search keywords reports (all keywords; keywords with no results) | ``matomo_search`` | search_terms |
+| GA4 BigQuery export, ``events_*`` tables (Parquet, Avro, JSON lines) | ``ga4_export`` | sessions, orders, carts, searches |
+| Universal Analytics (GA360) BigQuery export, ``ga_sessions_*`` tables | ``ga360_export`` | sessions, orders, carts, searches |
+
+The BigQuery exports come as many files (one or more per daily table): every file of the same
+export given to one ``kpi import`` is read together (a visit may span two daily tables) and
+becomes several tables of one source (``ga4``, ``ga360``). A folder or a glob pattern
+(``'exports/events_2025*.parquet'``, quoted) names them.
 
 From Python (a notebook)::
 
@@ -30,6 +37,7 @@ the file and the line; the folder is then left as it was. ``kpi import`` prints 
 from __future__ import annotations
 
 import argparse
+import glob
 import inspect
 import re
 import shlex
@@ -38,15 +46,17 @@ from types import ModuleType
 
 from ..errors import KpiInputError, Problem
 from ..loading import read_settings
-from . import business_suite, ga4_report, google_ads, matomo, matomo_search, meta_ads, prestashop, shopify, woocommerce
+from . import (business_suite, ga4_export, ga4_report, ga360_export, google_ads, matomo, matomo_search, meta_ads,
+               prestashop, shopify, woocommerce)
 from ._common import ImportContext, peek_rows
+from .bq_export import export_digest
 from .client_folder import Entry, FolderUpdate, sha256_of
 
 __all__ = ["FORMATS", "recognise", "describe_raw_export", "import_exports", "main"]
 
 #: The export formats, in the order they are tried.
-FORMATS: tuple[ModuleType, ...] = (shopify, woocommerce, prestashop, google_ads, meta_ads, business_suite, ga4_report,
-                                   matomo, matomo_search)
+FORMATS: tuple[ModuleType, ...] = (ga4_export, ga360_export, shopify, woocommerce, prestashop, google_ads, meta_ads,
+                                   business_suite, ga4_report, matomo, matomo_search)
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
@@ -78,6 +88,8 @@ def _expand(paths: list[Path | str]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$")))
+        elif not p.exists() and glob.has_magic(str(p)):
+            out += sorted(Path(f) for f in glob.glob(str(p.expanduser())) if Path(f).is_file())
         else:
             out.append(p)
     if not out:
@@ -131,7 +143,18 @@ def import_exports(paths: list[Path | str] | Path | str, into: Path | str, *, so
                                     f"({', '.join(sorted({m.TITLE for m in modules}))})", column="--source",
                                     expected="one kpi import per format when --source is given"))
     entries = []
+    for module in dict.fromkeys(modules):  # the files of a multi-file export (BigQuery tables) are read together
+        if getattr(module, "MULTI", False):
+            group = [f for f, m in zip(files, modules) if m is module]
+            digest, size = export_digest(group)
+            where = group[0].parent if len(group) > 1 and len({f.parent for f in group}) == 1 else group[0]
+            for p in module.read_files(group, ctx):
+                entry = Entry(p, where, digest, size, "")
+                entry.source = f"{source}_{p.table}" if source else p.source
+                entries.append(entry)
     for f, m in zip(files, modules):
+        if getattr(m, "MULTI", False):
+            continue
         # the source name may say what a file cannot (Matomo's raw Site Search exports)
         parsed = m.read(f, ctx, source=source) if "source" in inspect.signature(m.read).parameters else m.read(f, ctx)
         # one table, or several (a visits log gives sessions, orders, carts, searches)
