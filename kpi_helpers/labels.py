@@ -498,7 +498,7 @@ def format_points(value: Any, language: str = "fr", decimals: int = 1, signed: b
 
 def fee_band_label(low: float, high: float | None, language: str = "fr", currency: str = "EUR") -> str:
     """A shipping-fee band for a reader: ``"Gratuits"`` / ``"Free"`` for the band of 0, else
-    ``"jusqu'à 5 €"`` / ``"up to €5"`` just above it, ``"5–10 €"`` (fr) or ``"€5–10"`` (en), the
+    ``"moins de 5 €"`` / ``"under €5"`` just above it (bands are left-closed: 5 € is in the next one), ``"5–10 €"`` (fr) or ``"€5–10"`` (en), the
     open band ``"15 € et plus"`` / ``"€15+"``."""
     lang = check_language(language)
     if low == 0 and high is not None and high <= 0.01:
@@ -510,8 +510,8 @@ def fee_band_label(low: float, high: float | None, language: str = "fr", currenc
 
     if high is None or math.isinf(high):
         return f"{num(low)}\u00a0{symbol} et plus" if lang == "fr" else f"{symbol}{num(low)}+"
-    if low < 0.01:  # just above free: "jusqu'à 5 €", not "0–5 €" next to "Gratuits"
-        return f"jusqu'à {num(high)}\u00a0{symbol}" if lang == "fr" else f"up to {symbol}{num(high)}"
+    if low < 0.01:  # just above free: "moins de 5 €", not "0–5 €" next to "Gratuits"
+        return f"moins de {num(high)}\u00a0{symbol}" if lang == "fr" else f"under {symbol}{num(high)}"
     return f"{num(low)}–{num(high)}\u00a0{symbol}" if lang == "fr" else f"{symbol}{num(low)}–{num(high)}"
 
 

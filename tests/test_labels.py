@@ -65,6 +65,6 @@ def test_shipping_fee_bands_are_written_for_the_reader():
     import math
 
     assert [lb.fee_band_label(lo, hi, "fr") for lo, hi in [(0, 0.005), (0.005, 5), (5, 10), (15, math.inf)]] == \
-        ["Gratuits", "jusqu'à 5\u00a0€", "5–10\u00a0€", "15\u00a0€ et plus"]
+        ["Gratuits", "moins de 5\u00a0€", "5–10\u00a0€", "15\u00a0€ et plus"]
     assert [lb.fee_band_label(lo, hi, "en") for lo, hi in [(0, 0.005), (0.005, 5), (5, 10), (15, None)]] == \
-        ["Free", "up to €5", "€5–10", "€15+"]
+        ["Free", "under €5", "€5–10", "€15+"]

@@ -277,7 +277,7 @@ def test_a_median_from_two_days_to_zero_is_a_difference_not_minus_100_percent():
 def test_shipping_fee_bands_are_in_fee_order_with_a_readers_labels():
     ctx = nb.setup(SAMPLE_DIR / "maison-lune", show=False)
     html = nb.render_html(ctx, nb.view(nb.shipping_bands))
-    assert _cells(html, "Frais de port") == ["Gratuits", "moins de 5\xa0€", "5\xa0€ à 10\xa0€", "10\xa0€ à 15\xa0€",
+    assert _cells(html, "Frais de port") == ["Gratuits", "moins de 5\xa0€", "5–10\xa0€", "10–15\xa0€",
                                              "15\xa0€ et plus"]
 
 
