@@ -117,17 +117,20 @@ def check_settings(raw: Mapping[str, Any], *, file: str, default_name: str) -> t
     return Settings(**values), errors, warnings
 
 
-_LOCAL = threading.local()
+_CHECKS = duckdb.connect()  # in memory, for the checks below only
+_CHECKS_LOCK = threading.Lock()
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """This thread's own in-memory DuckDB connection for checking settings. Not DuckDB's default
-    connection: the report runner reads clients from a pool of threads, and a connection busy in one
-    thread refuses another's call ("connection is busy with another call") instead of waiting."""
-    con = getattr(_LOCAL, "con", None)
-    if con is None:
-        con = _LOCAL.con = duckdb.connect()
-    return con
+def _query(sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a check query on the module's own in-memory connection, one thread at a time.
+
+    Not DuckDB's default connection, which other code shares: the report runner reads clients from
+    a pool of threads, and a connection busy in one thread refuses another's call ("connection is
+    busy with another call") instead of waiting. Not a connection per thread either: a forked child
+    (Spark's JVM is started by fork and exec) frees the other threads' locals, and with them their
+    DuckDB connections, in a process whose DuckDB threads are gone (a segmentation fault)."""
+    with _CHECKS_LOCK:
+        return _CHECKS.execute(sql, params or []).fetchall()
 
 
 @functools.cache
@@ -135,14 +138,14 @@ def known_timezones() -> frozenset[str]:
     """The IANA timezone names both Python and DuckDB know (Python also accepts file paths of its
     zoneinfo folder, such as ``posix/Europe/Paris``, ``right/UTC`` or ``localtime``, which DuckDB
     refuses)."""
-    duck = {name for (name,) in _connection().sql("SELECT name FROM pg_timezone_names()").fetchall()}
+    duck = {name for (name,) in _query("SELECT name FROM pg_timezone_names()")}
     return frozenset(duck & zoneinfo.available_timezones())
 
 
 def _regex_problem(pattern: str) -> str | None:
     """None if DuckDB (RE2) accepts ``pattern``, else its complaint."""
     try:
-        _connection().execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+        _query("SELECT regexp_matches('', ?)", [pattern])
     except duckdb.Error as exc:
         return str(exc).splitlines()[0]
     return None
