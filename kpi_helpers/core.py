@@ -60,7 +60,6 @@ __all__ = [
     "median_from_counts",
     "hash_parts",
     "in_part",
-    "scope_rows",
     "public",
     "nan_to_none",
     "KpiDef",
@@ -493,12 +492,6 @@ def in_part(value: ibis.Value, part: tuple[int, int] | None) -> ibis.Value:
         return ibis.literal(True)
     i, n = part
     return ((value.hash() % n) + n) % n == i
-
-
-def scope_rows(scope: Scope) -> int:
-    """The scope's sessions (the same query as the ``sessions`` KPI: its result is kept once)."""
-    s = scope.sessions()
-    return int(run(agg(s, [], numerator=s.count()))["numerator"].iloc[0])
 
 
 def group_values(scope: Scope, key: str) -> list[Any]:

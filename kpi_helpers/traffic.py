@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .core import Scope, agg, bucket, group_values, hash_parts, in_part, kpi, parts, public, scope_rows
+from .core import Scope, agg, bucket, group_values, kpi, parts, public
 from .results import run
 
 __all__ = [
@@ -58,12 +58,10 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
         return None
     masked = {k: vals for k, vals in values.items() if vals}  # no session in the scope: no group
     with_orders = scope.client.has("orders")
-    # one group per visitor: beyond the memory limit, the visitors are counted in parts by a hash of
-    # their id (a visitor is in one part only, so the parts' counts add up)
-    n_parts = hash_parts(scope, scope_rows(scope), VISITOR_BYTES)
-    frames = [run(_visitor_query(scope, masked, with_orders, (i, n_parts) if n_parts > 1 else None))
-              for i in range(n_parts)]
-    row = pd.concat(frames).astype("float64").sum(min_count=1) if len(frames) > 1 else frames[0].iloc[0]
+    # one group per visitor, in one pass even beyond the memory limit: DuckDB's aggregation and join
+    # spill to the client's temporary folder. Counting in parts by a hash of the visitor id was
+    # slower (each part scans every session): 52 s against 34 s for 100M sessions, both at 1.2 GB
+    row = run(_visitor_query(scope, masked, with_orders)).iloc[0]
 
     def number(name: str) -> float:  # a sum over no visitor is null: 0; no orders table: NaN
         if name not in row.index:
@@ -76,19 +74,14 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
 
 
-#: bytes of state per visitor in the visitors query (id, two masks, hash table overhead)
-VISITOR_BYTES = 96
-
-
-def _visitor_query(scope: Scope, masked: dict, with_orders: bool, part: tuple[int, int] | None) -> ibis.Table:
-    """The visitors (and converted visitors) of one part of the scope's visitors, in total and per
-    group of each masked key: one row of counts."""
+def _visitor_query(scope: Scope, masked: dict, with_orders: bool) -> ibis.Table:
+    """The visitors (and converted visitors) of the scope, in total and per group of each masked
+    key: one row of counts."""
     s = scope.sessions()
-    s = s.filter(in_part(s.visitor_id, part))
     t = s.group_by(v=s.visitor_id).aggregate(**{f"m_{k}": _mask(s[k], vals).bit_or() for k, vals in masked.items()})
     if with_orders:
         o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
-        o = o.filter(o.buyer_visitor.notnull() & in_part(o.buyer_visitor, part))
+        o = o.filter(o.buyer_visitor.notnull())
         b = o.group_by(v=o.buyer_visitor).aggregate(
             _bought=ibis.literal(1), **{f"b_{k}": _mask(o[k], vals).bit_or() for k, vals in masked.items()})
         t = t.left_join(b, "v")

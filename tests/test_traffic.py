@@ -12,7 +12,7 @@ import pytest
 
 import kpi_frames as kf
 from kpi_helpers import KpiInputError, client_from_frames, load_client
-from kpi_helpers import core, traffic
+from kpi_helpers import traffic
 from kpi_helpers.paths import SAMPLE_DIR
 
 MARCH = kf.MARCH
@@ -385,19 +385,3 @@ def test_visitor_counts_from_the_one_query_summary_equal_one_query_per_breakdown
     for a, b in zip(summary, separate):
         pd.testing.assert_frame_equal(a, b)
     assert summary[4]["denominator"].sum() >= summary[3]["denominator"].iloc[0]  # a visitor may use 2 channels
-
-
-@pytest.mark.parametrize("filters", [{}, {"channel": "paid_search"}])
-def test_visitors_counted_in_parts_beyond_the_memory_limit_give_the_same_numbers(monkeypatch, filters):
-    # beyond the DuckDB memory limit the visitors are counted in parts by a hash of their id
-    client = load_client(SAMPLE_DIR / "maison-lune")
-    period = dict(start="2025-09-01", end="2025-11-30", **filters)
-    calls = [(kpi, by) for kpi in (traffic.visitors, traffic.conversion_rate) for by in (None, "channel", "device")]
-    whole = [kpi(client, by=by, **period) for kpi, by in calls]
-    fresh = load_client(SAMPLE_DIR / "maison-lune")
-    rows = core.scope_rows(core.make_scope(fresh, **period))
-    monkeypatch.setattr(type(fresh), "rows_in_memory", lambda self, bytes_per_row: rows // 4)  # as if 1/4 fit
-    assert core.hash_parts(core.make_scope(fresh, **period), rows, traffic.VISITOR_BYTES) == 5
-    in_parts = [kpi(fresh, by=by, **period) for kpi, by in calls]
-    for a, b in zip(whole, in_parts):
-        pd.testing.assert_frame_equal(a, b)
