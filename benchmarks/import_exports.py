@@ -14,7 +14,6 @@ the first (every order of the source replaced). Prints a Markdown table for benc
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from run import PY, _label, _star, fmt_s, machine, measure, table  # noqa: E402
+from run import PY, _label, _star, fmt_s, machine, measure, measure_imports, table  # noqa: E402
 
 from kpi_helpers.sample.exports import write_shopify_orders  # noqa: E402
 
@@ -68,15 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     size = export.stat().st_size / 1e6
     logs = folder / "logs"
     logs.mkdir(exist_ok=True)
-    results = []
-    for i in range(args.runs):
-        client = folder / f"client-{i}"
-        shutil.rmtree(client, ignore_errors=True)
-        cmd = [PY, "-m", "kpi_helpers", "import", str(export.relative_to(HERE.parent)), "--into",
-               str(client.relative_to(HERE.parent))]
-        results.append(measure(cmd, log=logs / f"import-{i}.log"))
-        print(f"  import {i + 1}: {results[-1]['wall']:.2f} s, {results[-1]['peak_mb']:.0f} MB", flush=True)
-    again = measure(cmd[:-1] + [str((folder / "client-0").relative_to(HERE.parent))], log=logs / "again.log")
+    results = measure_imports(export, folder, args.runs, logs=logs)
+    again = measure([PY, "-m", "kpi_helpers", "import", str(export.relative_to(HERE.parent)), "--into",
+                     str((folder / "client-0").relative_to(HERE.parent))], log=logs / "again.log")
     orders = pd.read_parquet(folder / "client-0" / "orders.parquet", columns=["order_id"])
     info = machine()
     rows = [[f"import {written:,} lines ({size:.0f} MB) into a new folder, median of {args.runs}",

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from run import PY, _label, _star, fmt_s, machine, measure, table  # noqa: E402
+from run import PY, _label, _star, fmt_s, machine, measure, measure_imports, table  # noqa: E402
 
 TZ = "Europe/Paris"
 FIRST_DAY = dt.date(2025, 3, 1)
@@ -212,20 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     baseline = measure([PY, "-c", BASELINE, str(export)], log=logs / "baseline.log")
     print(f"  baseline (pyarrow read_table of every file): {baseline['wall']:.2f} s, {baseline['peak_mb']:.0f} MB",
           flush=True)
-    results = []
-    for i in range(args.runs):
-        client = root / f"client-{i}"
-        shutil.rmtree(client, ignore_errors=True)
-        client.mkdir()
-        (client / "client.yml").write_text(f'name: "GA4 benchmark"\ntimezone: "{TZ}"\ncurrency: "EUR"\n')
-        cmd = [PY, "-m", "kpi_helpers", "import", str(export.relative_to(HERE.parent)), "--into",
-               str(client.relative_to(HERE.parent))]
-        results.append(measure(cmd, log=logs / f"import-{i}.log"))
-        r = results[-1]
-        if r.get("rc", 0):
-            print((logs / f"import-{i}.log").read_text()[-3000:])
-            return 1
-        print(f"  import {i + 1}: {r['wall']:.2f} s, {r['peak_mb']:.0f} MB", flush=True)
+    results = measure_imports(export, root, args.runs, logs=logs,
+                              client_yml=f'name: "GA4 benchmark"\ntimezone: "{TZ}"\ncurrency: "EUR"\n')
     sessions = pq.read_metadata(next((root / "client-0").glob("sessions.parquet"))).num_rows
     orders = sum(1 for _ in open(root / "client-0" / "orders.csv")) - 1 if (root / "client-0" / "orders.csv").is_file() \
         else pq.read_metadata(root / "client-0" / "orders.parquet").num_rows

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from run import PY, _label, _star, fmt_s, machine, measure, table  # noqa: E402
+from run import _label, _star, fmt_s, machine, measure_imports, table  # noqa: E402
 
 KEYS = ["type", "url", "pageTitle", "timestamp", "siteSearchKeyword", "siteSearchCount", "orderId", "revenue",
         "revenueTax", "revenueShipping", "items"]
@@ -75,14 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     size = log_file.stat().st_size / 1e6
     logs = folder / "logs"
     logs.mkdir(exist_ok=True)
-    results = []
-    for i in range(args.runs):
-        client = folder / f"client-{i}"
-        shutil.rmtree(client, ignore_errors=True)
-        cmd = [PY, "-m", "kpi_helpers", "import", str(log_file.relative_to(HERE.parent)), "--into",
-               str(client.relative_to(HERE.parent))]
-        results.append(measure(cmd, log=logs / f"import-{i}.log"))
-        print(f"  import {i + 1}: {results[-1]['wall']:.2f} s, {results[-1]['peak_mb']:.0f} MB", flush=True)
+    results = measure_imports(log_file, folder, args.runs, logs=logs)
     info = machine()
     rows = [[f"import {args.visits:,} visits ({size:.0f} MB, UTF-16) into a new folder, median of {args.runs}",
              fmt_s(statistics.median(r["wall"] for r in results)) + "".join(_star(r) for r in results),

@@ -76,6 +76,28 @@ def measure(cmd: list[str], *, log: Path) -> dict[str, Any]:
     return result
 
 
+
+def measure_imports(export: Path, folder: Path, runs: int, *, logs: Path, client_yml: str | None = None
+                    ) -> list[dict[str, Any]]:
+    """``kpi import EXPORT --into folder/client-<i>`` ``runs`` times, each into a new folder (with
+    ``client_yml`` written first when given), measured by :func:`measure`. A failed import prints
+    the end of its log and stops the benchmark (exit status 1): its figures would mean nothing."""
+    results = []
+    for i in range(runs):
+        client = folder / f"client-{i}"
+        shutil.rmtree(client, ignore_errors=True)
+        if client_yml is not None:
+            client.mkdir(parents=True)
+            (client / "client.yml").write_text(client_yml)
+        cmd = [PY, "-m", "kpi_helpers", "import", str(export.relative_to(ROOT)), "--into", str(client.relative_to(ROOT))]
+        r = measure(cmd, log=logs / f"import-{i}.log")
+        if r.get("rc", 0):
+            print((logs / f"import-{i}.log").read_text()[-3000:])
+            raise SystemExit(1)
+        results.append(r)
+        print(f"  import {i + 1}: {r['wall']:.2f} s, {r['peak_mb']:.0f} MB", flush=True)
+    return results
+
 def _busy_cpu_seconds() -> float | None:
     """CPU seconds spent (not idle) by the whole machine since boot, from /proc/stat."""
     try:
