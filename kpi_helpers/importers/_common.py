@@ -405,13 +405,7 @@ class Export:
         value with only a dot keeps it as one); ``--`` and blanks are ``none``. A value that does
         not read, a blank in a ``required`` column or a value below ``min`` stops the import."""
         raw = self.text(key)
-        clean = raw.str.replace("\u2212", "-", regex=False).str.replace(
-            "[\\s\u00a0\u202f%€$£]|\\b[A-Z]{3}\\b", "", regex=True)
-        if decimal == ",":
-            clean = clean.where(~clean.str.contains(",", regex=False),
-                                clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-        else:
-            clean = clean.str.replace(",", "", regex=False)
+        clean = number_text(raw, decimal=decimal, codes=True)
         blank = (raw == "") | (raw == "--")
         try:  # Arrow's cast reads a million values in milliseconds; pandas finds the bad ones if any
             out = pc.cast(pa.array(clean.where(~blank, None)), pa.float64()).to_pandas().set_axis(raw.index)
@@ -637,18 +631,26 @@ def split_line(line: str, separator: str) -> list[str]:
     return next(csv.reader([line], delimiter=separator), [])
 
 
+def number_text(raw: pd.Series, *, decimal: str, codes: bool = False) -> pd.Series:
+    """Numbers written for people as text a cast reads: U+2212 minus as ``-``; spaces (also
+    no-break), ``%`` and currency signs dropped (and three-capital currency codes with ``codes``);
+    with ``decimal=","`` a comma is the decimal point (a value with only a dot keeps it as one),
+    otherwise commas are thousands separators."""
+    pattern = "[\\s\u00a0\u202f%€$£]" + ("|\\b[A-Z]{3}\\b" if codes else "")
+    clean = raw.str.replace("\u2212", "-", regex=False).str.replace(pattern, "", regex=True)
+    if decimal == ",":
+        return clean.where(~clean.str.contains(",", regex=False),
+                           clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    return clean.str.replace(",", "", regex=False)
+
+
 def parse_numbers(path: Path | str, values: pd.Series, lines: Sequence[int | str], *, column: str, decimal: str,
                   integer: bool = False) -> pd.Series:
     """A column of numbers written for people (see :meth:`Export.numbers`) as floats, NaN where
     blank or ``--``; a value that does not read or is negative stops the import naming the file,
     the line (``lines``: each value's file line, or a label such as ``"visit 3"``) and the column."""
     raw = values.astype("object").fillna("").astype(str).str.strip()
-    clean = raw.str.replace("\u2212", "-", regex=False).str.replace("[\\s\u00a0\u202f%€$£]", "", regex=True)
-    if decimal == ",":
-        clean = clean.where(~clean.str.contains(",", regex=False),
-                            clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    else:
-        clean = clean.str.replace(",", "", regex=False)
+    clean = number_text(raw, decimal=decimal)
     blank = (raw == "") | (raw == "--")
     out = pd.to_numeric(clean.where(~blank, None), errors="coerce").astype(float)
     sample = "1 234" if integer else ("3 407,39" if decimal == "," else "3,407.39")
@@ -659,7 +661,6 @@ def parse_numbers(path: Path | str, values: pd.Series, lines: Sequence[int | str
              "is not a whole number", "a whole number (a count)")):
         where = np.flatnonzero(mask.to_numpy())
         if len(where):
-            i = int(where[0])
             raise KpiInputError(Problem(f"{len(where):,} value(s) {message}", file=str(path), column=column,
                                         examples=tuple((lines[int(j)] if isinstance(lines[int(j)], str) else f"line {lines[int(j)]}",
                                                                 raw.iloc[int(j)])
