@@ -66,6 +66,18 @@ def _unavailable(ctx: Context, what: str, reason: str) -> None:
         note(label("unavailable_kpi", ctx.language, kpi=what, reason=_reason_text(reason, ctx.language)))
 
 
+def _nothing_to_show(ctx: Context, df: pd.DataFrame, what: str) -> bool:
+    """Says, in one sentence, why a view has nothing to show (the data this client lacks for
+    ``what``, or no row for this selection) and returns True; False when there are rows."""
+    if "unavailable" in df.attrs:
+        _unavailable(ctx, what, df.attrs["unavailable"])
+        return True
+    if df.empty:
+        note(label("no_data", ctx.language))
+        return True
+    return False
+
+
 def _reason_text(reason: str, language: str) -> str:
     """Why a KPI is unavailable, in words (:func:`kpi_helpers.labels.reason_text`)."""
     return reason_text(reason, language)

@@ -26,6 +26,7 @@ from ..significance import MIN_DENOMINATOR
 from .samples import change_from_or_to_zero, flag_small, interval_text, partial_buckets_note, small_note
 from .display import (
     _heading,
+    _nothing_to_show,
     _reading,
     _reason_text,
     _show,
@@ -378,11 +379,7 @@ def bounce_pages(ctx: Context, *, top: int = 15, min_sessions: int = 5) -> None:
     lang = ctx.language
     _heading("Pages produit d'entrée les plus visitées" if lang == "fr" else "Most visited product landing pages")
     df = product_page_bounce_by_page(ctx.client, top=top, min_sessions=min_sessions, **ctx.kw)
-    if "unavailable" in df.attrs:
-        _unavailable(ctx, kpi_label("product_page_bounce_rate", lang), df.attrs["unavailable"])
-        return
-    if df.empty:
-        note(label("no_data", lang))
+    if _nothing_to_show(ctx, df, kpi_label("product_page_bounce_rate", lang)):
         return
     _table(pd.DataFrame({
         label("landing_page", lang): df["landing_page"],
@@ -400,11 +397,7 @@ def acquisition(ctx: Context) -> None:
     title = "CPA par canal et CPA d'équilibre" if lang == "fr" else "CPA by channel and break-even CPA"
     _heading(title)
     df = acquisition_by_channel(ctx.client, start=ctx.start, end=ctx.end, margin_rate=ctx.margin_rate)
-    if "unavailable" in df.attrs:
-        _unavailable(ctx, kpi_label("cost_per_acquisition", lang), df.attrs["unavailable"])
-        return
-    if df.empty:
-        note(label("no_data", lang))
+    if _nothing_to_show(ctx, df, kpi_label("cost_per_acquisition", lang)):
         return
     be = df["break_even_cpa"].iloc[0]
     df = df.sort_values("cpa", ascending=False, na_position="last", kind="stable").reset_index(drop=True)  # as the chart
@@ -515,11 +508,7 @@ def cohorts(ctx: Context, *, months: int = 12, value: str = "customer_share") ->
     _heading(title)
     start = (pd.Timestamp(ctx.end) - pd.DateOffset(months=months - 1)).date().replace(day=1)
     df = cohort_retention(ctx.client, start=start, end=ctx.end, channel=ctx.channel, device=ctx.device, max_months=months)
-    if "unavailable" in df.attrs:
-        _unavailable(ctx, "Cohortes" if lang == "fr" else "Cohorts", df.attrs["unavailable"])
-        return
-    if df.empty:
-        note(label("no_data", lang))
+    if _nothing_to_show(ctx, df, "Cohortes" if lang == "fr" else "Cohorts"):
         return
     matrix = df.pivot(index="cohort", columns="months_since_first", values=value)
     matrix.index = [d.strftime("%m/%Y" if lang == "fr" else "%Y-%m") for d in matrix.index]
@@ -537,11 +526,7 @@ def zero_result_queries(ctx: Context, *, n: int = 20) -> None:
     lang = ctx.language
     _heading("Recherches sans résultat les plus fréquentes" if lang == "fr" else "Most frequent zero-result searches")
     df = top_zero_result_queries(ctx.client, n=n, **ctx.kw)
-    if "unavailable" in df.attrs:
-        _unavailable(ctx, kpi_label("zero_result_rate", lang), df.attrs["unavailable"])
-        return
-    if df.empty:
-        note(label("no_data", lang))
+    if _nothing_to_show(ctx, df, kpi_label("zero_result_rate", lang)):
         return
     _table(pd.DataFrame({label("query", lang): [q[:120] + ("…" if len(q) > 120 else "") for q in df["spelling"]],
                          label("searches", lang): [format_number(v, lang) for v in df["searches"]],
