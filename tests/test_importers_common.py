@@ -87,3 +87,25 @@ def test_a_value_on_a_line_after_a_quoted_line_break_is_named_by_its_own_line(tm
 def test_empty_header_only_and_unknown_files_are_refused_with_the_file(tmp_path, text, message):
     with pytest.raises(KpiInputError, match=message):
         export(tmp_path, text)
+
+
+# -- the client folder's table order and id checks (client_folder._in_order, _all_distinct) -----------------
+
+_TEXT = st.one_of(st.none(), st.text(alphabet="aàbé Z0-\u00a0\U0001f600", max_size=4))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 5)), _TEXT), max_size=25))
+def test_tables_are_written_in_the_order_of_a_stable_sort_with_missing_values_first(rows):
+    import pandas as pd
+
+    from kpi_helpers.importers.client_folder import _all_distinct, _in_order
+
+    frame = pd.DataFrame({"t": pd.array([r[0] for r in rows], dtype="Int64"),
+                          "id": pd.array([r[1] for r in rows], dtype="str"), "row": range(len(rows))})
+    got = _in_order(frame, ["t", "id"])
+    # the same order written out by hand: missing first, text by code point, ties in input order
+    want = sorted(range(len(rows)), key=lambda i: (rows[i][0] is not None, rows[i][0] or 0,
+                                                    rows[i][1] is not None, rows[i][1] or "", i))
+    assert got["row"].tolist() == want
+    assert _all_distinct(frame, ["id"]) == (len({r[1] for r in rows}) == len(rows))

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import KpiInputError, Problem
+from .memory import release
 
 __all__ = ["file_kind", "top_fields", "read_files", "field", "export_digest", "check_timezone",
            "duckdb_types", "fail_read", "TIMEZONE_CANDIDATES", "run", "hashed", "instants", "label_of", "NUMBER_TEXT",
@@ -389,7 +390,7 @@ def pivot_params(params: pa.Array, *, text: Sequence[str], number: Sequence[str]
     return out
 
 
-BATCH_ROWS = 500_000
+BATCH_ROWS = 100_000
 
 
 def batches(path: Path, kind: str, schema: pa.Schema):
@@ -419,33 +420,64 @@ def batches(path: Path, kind: str, schema: pa.Schema):
             con.close()
 
 
+def _staged(path: Path, schema: pa.Schema, prepare, what: str) -> list[pa.Table]:
+    """One file's batches through ``prepare``, each with its ``filename``; a file that does not read
+    raises KpiInputError naming it."""
+    out = []
+    try:
+        for raw in batches(path, file_kind(path), schema):
+            staged = prepare(raw, path)
+            out.append(staged.append_column("filename", pa.array([path.name] * staged.num_rows, pa.string())))
+    except KpiInputError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0].lstrip("_") not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
+            raise
+        raise fail_read([path], exc, what) from None
+    return out
+
+
+#: Files prepared at once while staging (Arrow's readers and compute, and NumPy's takes, release the GIL).
+STAGE_THREADS = 2
+
+
 def stage_files(con, files: Sequence[Path], name: str, *, schema: pa.Schema, prepare, what: str,
                 folder: Path) -> ibis.Table:
     """Every file's rows, through ``prepare(table, path) -> table`` (checks, pivots), conformed to one
     schema and written batch by batch to ``folder/<name>.parquet``, read back as an Ibis table on
-    ``con``: memory holds one batch at a time, whatever the size of the export."""
+    ``con``. Files are prepared :data:`STAGE_THREADS` at a time and written in the files' order:
+    memory holds a few files' batches at a time, whatever the size of the export (daily tables;
+    a larger file is read :data:`BATCH_ROWS` rows at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.parquet as pq
 
     target = folder / f"{name}.parquet"
     writer = None
+    pool = ThreadPoolExecutor(max_workers=STAGE_THREADS, thread_name_prefix="kpi-stage")
     try:
-        for path in files:
-            kind = file_kind(path)
-            try:
-                for raw in batches(path, kind, schema):
-                    staged = prepare(raw, path)
-                    staged = staged.append_column("filename", pa.array([path.name] * staged.num_rows, pa.string()))
-                    if writer is None:
-                        writer = pq.ParquetWriter(target, staged.schema, compression="lz4")
-                    writer.write_table(staged)
-            except KpiInputError:
-                raise
-            except Exception as exc:
-                if type(exc).__module__.split(".")[0].lstrip("_") not in {"duckdb", "pyarrow", "fastavro", "builtins"}:
-                    raise
-                raise fail_read([path], exc, what) from None
+        ahead = []  # futures of the next files, in order; at most STAGE_THREADS in flight
+        pending = iter(files)
+        for path in pending:
+            ahead.append(pool.submit(_staged, path, schema, prepare, what))
+            if len(ahead) >= STAGE_THREADS:
+                break
+        while ahead:
+            done = ahead.pop(0).result()
+            nxt = next(pending, None)
+            if nxt is not None:
+                ahead.append(pool.submit(_staged, nxt, schema, prepare, what))
+            for staged in done:
+                if writer is None:
+                    writer = pq.ParquetWriter(target, staged.schema, compression="lz4")
+                writer.write_table(staged)
+            del done, staged
+            release()  # freed batches back to the system, not kept by the pool
     finally:
+        for f in ahead if "ahead" in locals() else []:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
         if writer is not None:
             writer.close()
-        pa.default_memory_pool().release_unused()  # the batches' buffers go back to the system
+        release()  # the batches' buffers go back to the system
     return con.read_parquet(str(target))

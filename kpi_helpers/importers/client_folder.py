@@ -49,11 +49,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
 from ..contract import EXTENSIONS, TABLES
 from ..errors import KpiInputError, Problem
 from ..loading import Settings, load_client
 from ._common import Parsed, write_client_yml, write_table
+from .memory import release
 
 __all__ = ["STATE_DIR", "KEY_FILE", "LOG_FILE", "PROVENANCE_FILE", "Pseudonymiser", "Entry", "FolderUpdate"]
 
@@ -148,6 +150,25 @@ def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _all_distinct(frame: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether no two rows of ``frame`` share ``keys`` (one key: counted by Arrow, without the hash
+    table of every row that pandas' ``duplicated`` builds; several keys: by pandas)."""
+    if len(keys) != 1:
+        return not frame.duplicated(keys).any()
+    values = pa.array(frame[keys[0]].astype(str) if frame[keys[0]].dtype == object else frame[keys[0]])
+    return pa.compute.count_distinct(values, mode="all").as_py() == len(values)
+
+
+def _in_order(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` sorted by ``columns`` (missing values first; a stable sort, so rows equal on them keep
+    their order). Sorted by Arrow on those columns only: text compares by code point, as Python's
+    ``str`` does, and the frame is copied once (pandas' sort of text keys copied it several times)."""
+    keys = pa.table({c: pa.array(frame[c].astype(str) if frame[c].dtype == object else frame[c]) for c in columns})
+    order = pa.compute.sort_indices(keys, options=pa.compute.SortOptions(
+        [(c, "ascending", "at_start") for c in columns])) if len(frame) else pa.array([], pa.uint64())
+    return frame.take(order.to_numpy()).reset_index(drop=True)
+
+
 def _fresh(path: Path) -> Path:
     """``path`` unlinked first: files of the staged folder are hard links to the live folder's,
     so they are replaced, never written through."""
@@ -227,7 +248,7 @@ class FolderUpdate:
             else:
                 os.chmod(stage, 0o777 & ~_umask())
             reports = self._write(stage, entries, settings, write_settings=write_settings, currency=currency)
-            pa.default_memory_pool().release_unused()  # the written frames' buffers, before the loader's DuckDB
+            release()  # the written frames' buffers, before the loader's DuckDB
             try:
                 load_client(stage)
             except KpiInputError as exc:  # named as the client folder, not as its staged copy
@@ -255,8 +276,10 @@ class FolderUpdate:
             self._record(e, report["period"])
             reports.append(report)
             e.parsed.frame = e.parsed.frame.iloc[:0]  # written to its part: memory is for the next table
+        release()
         for table in sorted({e.parsed.table for e in entries}):
             self._rebuild(stage, state, table, settings.timezone)
+            release()
         if write_settings:
             write_client_yml(stage, name=self.folder.name, timezone=settings.timezone,
                              currency=currency or settings.currency, language=settings.language)
@@ -305,7 +328,7 @@ class FolderUpdate:
             frames = self._shop_orders_first(frames)
         frame = pd.concat(frames.values(), ignore_index=True)
         keys = _present(ROW_KEYS[table], frame)
-        if table not in NO_ID_TABLES:
+        if table not in NO_ID_TABLES and not _all_distinct(frame, keys):
             dup = frame.duplicated(keys, keep=False)
             if dup.any():
                 owner = pd.concat([pd.Series(s, index=f.index) for s, f in frames.items()], ignore_index=True)
@@ -314,10 +337,8 @@ class FolderUpdate:
                     f"{keys[0]} {clash!r} comes from two sources ({', '.join(sorted(set(owner[dup])))})",
                     file=str(self.folder), column=keys[0],
                     expected="each id from one source: import a second shop or account into its own client folder"))
-        time_col = TABLES[table].time_column
-        frame = _canonical(frame, table, tz).sort_values([time_col, *keys], kind="stable", na_position="first",
-                                                          key=lambda c: c.astype(str) if c.dtype == object else c
-                                                          ).reset_index(drop=True)
+        frame = _in_order(_canonical(frame, table, tz), [TABLES[table].time_column, *keys])
+        del frames
         for ext in EXTENSIONS:
             _fresh(stage / f"{table}.{ext}")
         if frame.empty:  # every source of the table imported periods without rows: no table (it is optional)

@@ -99,6 +99,7 @@ from ..channels import channel_expr
 from ..errors import KpiInputError, Problem
 from . import bq_export
 from ._common import ImportContext, Parsed
+from .memory import release
 
 __all__ = ["NAME", "TITLE", "TABLE", "MULTI", "detect", "read_files", "events", "sessions", "orders", "carts",
            "searches", "RESULT_PARAMS"]
@@ -403,6 +404,7 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
 
     s, o, c, q, n, buckets, currencies, unmatched = bq_export.run(files, ctx.timezone, schema=SCHEMA, what=EXPECTED,
                                                                    staged=True, compute=compute)
+    release()  # DuckDB's and the queries' buffers, before the tables are assembled
     return _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx)
 
 
