@@ -24,7 +24,7 @@ def _malloc_trim():
     """glibc's ``malloc_trim`` (None on other C libraries: macOS, musl, Windows)."""
     name = ctypes.util.find_library("c")
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim") if name else None
+        return ctypes.CDLL(name).malloc_trim if name else None
     except (OSError, AttributeError):
         return None
 
