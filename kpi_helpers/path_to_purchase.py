@@ -126,7 +126,8 @@ def _order_paths(scope: Scope, part: tuple[int, int] | None = None) -> ibis.Tabl
     everyone = scope.all_sessions()
     buyers = o.select(_bv=o.buyer_visitor).union(
         o.filter(o.session_visitor.notnull()).select(_bv=o.session_visitor)).distinct()
-    s = everyone.filter(everyone.visitor_id.isin(buyers._bv))
+    # only the columns used: the buyers' sessions are kept once (a CTE) and read four times
+    s = everyone.filter(everyone.visitor_id.isin(buyers._bv)).select("visitor_id", "session_id", "started_at")
     first = s.group_by(_fv=s.visitor_id).aggregate(_first_at=s.started_at.min())
     # the rank of the order's session among its visitor's sessions (by start, then id) is the number
     # of that visitor's sessions up to it: counted by a join and an aggregation, which spill to disk

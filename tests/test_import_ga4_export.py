@@ -16,7 +16,6 @@ import zoneinfo
 from pathlib import Path
 
 import ibis
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -275,7 +274,7 @@ def opt(value):
 
 
 def context(tz: str):
-    from kpi_helpers.importers._common import ImportContext
+    from kpi_helpers.importers._raw import ImportContext
     from kpi_helpers.importers.client_folder import Pseudonymiser
 
     return ImportContext(timezone=tz, pseudonymise=Pseudonymiser(b"k" * 32))

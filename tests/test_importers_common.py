@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_helpers.errors import KpiInputError
-from kpi_helpers.importers._common import Col, norm_label, read_export
+from kpi_helpers.importers._raw import Col, norm_label, read_export
 
 SPEC = {"day": Col(("Day",), ("Jour",)), "cost": Col(("Cost",), ("Coût",)), "note": Col(("Note",), ("Note",))}
 

@@ -15,7 +15,7 @@ import pytest
 
 from kpi_helpers.errors import KpiInputError
 from kpi_helpers.importers import business_suite, google_ads, meta_ads, prestashop, shopify, woocommerce
-from kpi_helpers.importers._common import ImportContext
+from kpi_helpers.importers._raw import ImportContext
 from kpi_helpers.importers.client_folder import Pseudonymiser
 from kpi_helpers.importers.exports import recognise
 

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, fail, header_first, norm_label, read_export
+from ._raw import Col, ImportContext, Parsed, fail, header_first, norm_label, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "FORMATS", "detect", "read"]
 

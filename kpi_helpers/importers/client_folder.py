@@ -54,7 +54,8 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 from ..contract import EXTENSIONS, TABLES
 from ..errors import KpiInputError, Problem
 from ..loading import Settings, load_client
-from ._common import Parsed, write_client_yml, write_table
+from ._common import write_client_yml, write_table
+from ._raw import Parsed
 from .memory import release
 
 __all__ = ["STATE_DIR", "KEY_FILE", "LOG_FILE", "PROVENANCE_FILE", "Pseudonymiser", "Entry", "FolderUpdate"]

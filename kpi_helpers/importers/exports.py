@@ -48,7 +48,7 @@ from ..errors import KpiInputError, Problem
 from ..loading import read_settings
 from . import (business_suite, ga4_export, ga4_report, ga360_export, google_ads, matomo, matomo_search, meta_ads,
                prestashop, shopify, woocommerce)
-from ._common import ImportContext, peek_rows
+from ._raw import ImportContext, peek_rows
 from .bq_export import export_digest
 from .client_folder import Entry, FolderUpdate, sha256_of
 

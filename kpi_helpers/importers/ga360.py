@@ -75,8 +75,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import (SourceDataError, prepare_out_dir, read_source_csv, require_files,
-                      write_client_yml, write_provenance, write_table)
+from ._common import (SourceDataError, prepare_out_dir, read_source_csv, require_files, write_client_yml,
+                      write_provenance, write_table)
 
 __all__ = ["import_ga360", "CHANNELS"]
 

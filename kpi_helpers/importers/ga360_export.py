@@ -69,7 +69,7 @@ from ibis import _
 from ..channels import channel_expr
 from ..errors import KpiInputError, Problem
 from . import bq_export
-from ._common import ImportContext, Parsed
+from ._raw import ImportContext, Parsed
 
 __all__ = ["NAME", "TITLE", "TABLE", "MULTI", "detect", "read_files", "session_rows", "sessions", "orders",
            "carts", "searches", "hits"]

@@ -80,8 +80,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from ..channels import derive_channel
-from ._common import (SourceDataError, prepare_out_dir, read_source_csv, require_files,
-                      write_client_yml, write_provenance, write_table)
+from ._common import (SourceDataError, prepare_out_dir, read_source_csv, require_files, write_client_yml,
+                      write_provenance, write_table)
 
 __all__ = ["import_ga4"]
 

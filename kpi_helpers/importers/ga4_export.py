@@ -98,7 +98,7 @@ from ibis import _
 from ..channels import channel_expr
 from ..errors import KpiInputError, Problem
 from . import bq_export
-from ._common import ImportContext, Parsed
+from ._raw import ImportContext, Parsed
 from .memory import release
 
 __all__ = ["NAME", "TITLE", "TABLE", "MULTI", "detect", "read_files", "events", "sessions", "orders", "carts",

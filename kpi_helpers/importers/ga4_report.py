@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from ..channels import channel_group_channel, derive_channel
-from ._common import ImportContext, Parsed, fail, norm_label, parse_numbers, peek_rows, read_text, split_line
+from ._raw import ImportContext, Parsed, fail, norm_label, parse_numbers, peek_rows, read_text, split_line
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read", "report_dates"]
 

@@ -73,7 +73,7 @@ import pandas as pd
 
 from ..channels import derive_channel, referrer_source_medium
 from ..errors import KpiInputError, Problem
-from ._common import HEAD_BYTES, ImportContext, Parsed, fail, parse_numbers, peek_rows, read_text
+from ._raw import HEAD_BYTES, ImportContext, Parsed, fail, parse_numbers, peek_rows, read_text
 
 __all__ = ["NAME", "TITLE", "detect", "read", "DEVICES"]
 
@@ -375,7 +375,7 @@ def read(path: Path | str, ctx: ImportContext) -> list[Parsed]:
     local = sessions["started_at"].dt.tz_convert(tz).dt.date
     period = (min(local), max(local))
     counts = {
-        "sessions": [f"channel from referrerType / referrerName through the channel rules (referrers.matomo): "
+        "sessions": ["channel from referrerType / referrerName through the channel rules (referrers.matomo): "
                      + "; ".join(f"{k[0] or '(none)'} -> {v[2]}" for k, v in sorted(cache.items())[:12])
                      + (" ..." if len(cache) > 12 else "") + "."],
         "orders": ["orders from ecommerceOrder actions; revenue = Matomo's order total (tax and shipping included); "

@@ -43,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import KpiInputError, Problem
-from ._common import ImportContext, Parsed, fail, norm_label, parse_numbers, peek_rows, read_text, split_line
+from ._raw import ImportContext, Parsed, fail, norm_label, parse_numbers, peek_rows, read_text, split_line
 
 __all__ = ["NAME", "TITLE", "detect", "read", "parse_period"]
 

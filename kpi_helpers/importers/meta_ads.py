@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..channels import ad_channel
-from ._common import Col, ImportContext, Parsed, fail, norm_label, peek_rows, read_export, spend_by_day
+from ._raw import Col, ImportContext, Parsed, fail, norm_label, peek_rows, read_export, spend_by_day
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read"]
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, currency_of, header_first, ids, norm_label, read_export
+from ._raw import Col, ImportContext, Parsed, currency_of, header_first, ids, norm_label, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "STATUS_RULES", "detect", "read", "status_of"]
 

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, currency_of, header_first, ids, read_export
+from ._raw import Col, ImportContext, Parsed, currency_of, header_first, ids, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read"]
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import Col, ImportContext, Parsed, header_first, ids, norm_label, read_export
+from ._raw import Col, ImportContext, Parsed, header_first, ids, norm_label, read_export
 
 __all__ = ["NAME", "TITLE", "TABLE", "COLUMNS", "detect", "read"]
 
