@@ -58,9 +58,6 @@ __all__ = [
     "group_values",
     "bucket",
     "median_from_counts",
-    "hash_parts",
-    "in_part",
-    "duckdb_hash",
     "public",
     "nan_to_none",
     "KpiDef",
@@ -474,33 +471,6 @@ def median_from_counts(counts: pd.DataFrame, keys: Sequence[str], value: str, n:
     if not keys and not rows:  # no value at all: a null median over 0
         rows.append({"numerator": np.nan, "denominator": 0.0})
     return pd.DataFrame(rows, columns=[*keys, "numerator", "denominator"])
-
-
-def hash_parts(scope: Scope, rows: int, bytes_per_row: int) -> int:
-    """In how many parts a query over ``rows`` rows of about ``bytes_per_row`` bytes of state each
-    runs: 1, unless the client's DuckDB memory limit cannot hold them (other backends manage their
-    own memory). Parts split the rows by a hash of a key (see :func:`in_part`): each part's groups
-    fit in memory, and counts over disjoint parts add up to the whole."""
-    room = scope.client.rows_in_memory(bytes_per_row)
-    if not room or rows <= room:
-        return 1
-    return -(-int(rows) // room)
-
-
-@ibis.udf.scalar.builtin(name="hash")
-def duckdb_hash(value: str) -> ibis.expr.datatypes.uint64:  # type: ignore[empty-body]
-    """DuckDB's own 64-bit ``hash()`` as it returns it (unsigned). Ibis' ``Value.hash()`` goes
-    through a BIT cast to make it signed, which costs more than the hash itself (9 s of 28 s for
-    two hashes of 100M visitor ids); for DuckDB-only paths (parts, the visitors' fast path)."""
-
-
-def in_part(value: ibis.Value, part: tuple[int, int] | None) -> ibis.Value:
-    """Whether ``value``'s hash falls in part ``i`` of ``n`` (``part=(i, n)``; None: every row).
-    Parts are DuckDB's (:func:`hash_parts`: other backends manage their own memory)."""
-    if part is None or part[1] == 1:
-        return ibis.literal(True)
-    i, n = part
-    return duckdb_hash(value) % n == i
 
 
 def group_values(scope: Scope, key: str) -> list[Any]:

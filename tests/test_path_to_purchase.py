@@ -211,8 +211,9 @@ def test_the_rank_is_that_of_the_order_session_when_orders_visitor_id_names_anot
     assert kf.value(ptp.median_days_to_purchase(client, **MARCH)) == 2
 
 
-def test_order_paths_computed_in_parts_beyond_the_memory_limit_give_the_same_numbers(monkeypatch):
-    # beyond the DuckDB memory limit the order paths are computed in parts by a hash of the buyer
+def test_order_paths_under_a_small_memory_limit_give_the_same_numbers(monkeypatch):
+    # under a tight DuckDB memory limit (48 MB) the order paths are one
+    # query whose joins and aggregations spill to disk when they must: the same numbers as with room to spare
     from kpi_helpers import path_to_purchase as ptp
     from kpi_helpers.loading import load_client
     from kpi_helpers.paths import SAMPLE_DIR
@@ -221,11 +222,10 @@ def test_order_paths_computed_in_parts_beyond_the_memory_limit_give_the_same_num
     period = dict(start="2025-01-01", end="2026-10-31")
     client = load_client(SAMPLE_DIR / "maison-lune")
     whole = (scorecard(client, **period), ptp.days_to_purchase(client, **period), ptp.visits_to_purchase(client, **period))
-    fresh = load_client(SAMPLE_DIR / "maison-lune")
-    buyers = ptp._buyer_sessions(ptp.make_scope(fresh, **period))  # the buyers' sessions, all history
-    monkeypatch.setattr(type(fresh), "rows_in_memory", lambda self, bytes_per_row: buyers // 3)  # a third fits
-    assert ptp._parts(ptp.make_scope(fresh, **period)) == 4
-    parts = (scorecard(fresh, **period), ptp.days_to_purchase(fresh, **period), ptp.visits_to_purchase(fresh, **period))
-    assert parts[0] == whole[0]  # the scorecard keeps the paths, assembled from the parts
-    pd.testing.assert_frame_equal(parts[1], whole[1])  # the distributions sum the parts' counts
-    pd.testing.assert_frame_equal(parts[2], whole[2])
+    monkeypatch.setenv("KPI_MEMORY_LIMIT", "48MB")
+    small = load_client(SAMPLE_DIR / "maison-lune")
+    assert small.con.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "45.7 MiB"
+    tight = (scorecard(small, **period), ptp.days_to_purchase(small, **period), ptp.visits_to_purchase(small, **period))
+    assert tight[0] == whole[0]
+    pd.testing.assert_frame_equal(tight[1], whole[1])
+    pd.testing.assert_frame_equal(tight[2], whole[2])

@@ -128,16 +128,6 @@ class Client:
             self.stats = table_stats(self.tables)
         return self.stats[table][2]
 
-    def rows_in_memory(self, bytes_per_row: int) -> int | None:
-        """How many rows of about ``bytes_per_row`` bytes fit within the client's DuckDB memory limit
-        (None on another backend, which manages its own memory): a KPI over more rows is computed
-        in parts of that size, each within the limit."""
-        if not self.fast_paths:
-            return None
-        from .checks import rows_in_memory
-
-        return rows_in_memory(self.con.con, bytes_per_row)
-
     def today(self) -> dt.date:
         """Today's date in the client's timezone."""
         return dt.datetime.now(zoneinfo.ZoneInfo(self.timezone)).date()
