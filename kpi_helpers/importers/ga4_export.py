@@ -409,12 +409,18 @@ def read_files(files: list[Path], ctx: ImportContext) -> list[Parsed]:
 
 
 def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
-    visitors = pd.Index(pd.unique(pd.concat([s["visitor"], o["visitor"], c["visitor"], q["visitor"]],
-                                            ignore_index=True)))
+    # every table's visitors numbered in one pass, each distinct visitor hashed once
+    frames = {"s": s, "o": o, "c": c, "q": q}
+    numbers, visitors = pd.factorize(pd.concat([f["visitor"] for f in frames.values()], ignore_index=True),
+                                     use_na_sentinel=False)
     codes = bq_export.hashed(ctx.pseudonymise, "ga4_visitor", pd.Series(visitors, dtype="object")).to_numpy(object)
+    bounds = np.cumsum([0, *(len(f) for f in frames.values())])
+    ids = {k: pd.Series(codes[numbers[a:b]], index=f.index, dtype="str")
+           for (k, f), a, b in zip(frames.items(), bounds[:-1], bounds[1:])}
+    whose = {id(f): ids[k] for k, f in frames.items()}
 
     def who(frame: pd.DataFrame) -> pd.Series:
-        return pd.Series(codes[visitors.get_indexer(frame["visitor"])], index=frame.index, dtype="str")
+        return whose[id(frame)]
 
     def sid(frame: pd.DataFrame) -> pd.Series:
         return who(frame) + "-" + frame["ga_session_id"].astype("int64").astype("str")
