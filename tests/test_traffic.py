@@ -385,3 +385,14 @@ def test_visitor_counts_from_the_one_query_summary_equal_one_query_per_breakdown
     for a, b in zip(summary, separate):
         pd.testing.assert_frame_equal(a, b)
     assert summary[4]["denominator"].sum() >= summary[3]["denominator"].iloc[0]  # a visitor may use 2 channels
+
+
+def test_visitors_whose_ids_differ_only_by_a_trailing_hash_sign_stay_apart():
+    # the DuckDB fast path groups visitors by two hashes: of the id and of the id followed by "#"
+    ids = ["a", "a#", "a##", "#", "##", "é", "e\u0301", "A"]
+    client = client_from_frames({"sessions": pd.DataFrame({
+        "session_id": [f"s{i}" for i in range(len(ids))] + ["s-again"], "visitor_id": ids + ["a#"],
+        "started_at": "2024-03-05 10:00:00", "channel": ["email"] * len(ids) + ["direct"]})})
+    assert kf.value(traffic.visitors(client, **MARCH)) == len(ids)
+    by = traffic.visitors(client, by="channel", **MARCH).set_index("channel")["numerator"]
+    assert by["email"] == len(ids) and by["direct"] == 1
