@@ -70,7 +70,7 @@ KPI_UNITS: dict[str, str] = {
                               "engagement_rate_by_views", "engagement_rate_impressions_or_views",
                               "ga4_bounce_rate")},
     "roas": "ratio",
-    "orders_per_session": "number",
+    "orders_per_session": "percent",  # as the overview and the significance tables show it (UA: e-commerce conversion rate)
     "median_days_to_purchase": "days",
     "median_visits_to_purchase": "visits",
 }
