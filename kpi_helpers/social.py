@@ -35,7 +35,9 @@ def _posts(scope: Scope, keys):
 @kpi("impressions", needs=["social_posts.impressions"], kind="count", by=SOCIAL_BY, segmentable=False)
 def _impressions(scope: Scope, keys):
     p = scope.posts()
-    return parts(keys, agg(p, keys, numerator=p.impressions.sum()))
+    # no post: 0 impressions; posts none of which reports impressions (Instagram since April 2025): unknown, not 0
+    total = ibis.ifelse(p.count() == 0, 0, p.impressions.sum())
+    return parts(keys, agg(p, keys, numerator=total, denominator=p.impressions.notnull().cast("int64").sum(), value=total))
 
 
 def _rate(scope: Scope, keys, numerator, denominator_col: str):
@@ -111,6 +113,7 @@ engagement_rate_impressions_or_views = public(
     "the agency's definition for mixed Instagram data")
 posts = public("posts", "Social posts published in the period.", "count of posts published in the period", "post",
                "posts", "not a ratio", "the platforms' exports")
-impressions = public("impressions", "Impressions of the period's posts.", "sum of impressions of those posts",
-                     "post", "impressions", "not a ratio (posts without impressions add nothing)",
+impressions = public("impressions", "Impressions of the period's posts.",
+                     "sum of impressions of the posts that report them (denominator: how many posts do)",
+                     "post", "impressions", "0 without posts; null when posts exist and none reports impressions (not 0)",
                      "the platforms' exports")

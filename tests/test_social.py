@@ -135,3 +135,15 @@ def test_posts_without_any_impressions_give_a_null_engagement_rate_not_zero():
                           "likes": [20], "comments": [5], "impressions": [None], "views": [500]})
     df = so.engagement_rate(client_from_frames({"social_posts": posts}))
     assert math.isnan(kf.value(df))
+
+
+def test_impressions_of_posts_none_of_which_reports_them_are_unknown_not_zero():
+    # Instagram stopped reporting impressions in April 2025: its posts since then have views only
+    client = client_from_frames({"social_posts": pd.DataFrame({
+        "post_id": ["p1", "p2", "p3"], "platform": ["instagram", "instagram", "facebook"],
+        "published_at": ["2025-05-02 10:00", "2025-05-03 10:00", "2025-06-03 11:00"], "likes": [3, 4, 1],
+        "comments": [1, 0, 0], "impressions": [None, None, 50], "views": [100, 200, None]})})
+    may = so.impressions(client, start="2025-05-01", end="2025-05-31")
+    assert math.isnan(kf.value(may)) and may["denominator"].iloc[0] == 0  # two posts, no impressions known
+    assert kf.value(so.impressions(client, start="2025-06-01", end="2025-06-30")) == 50
+    assert kf.value(so.impressions(client, start="2025-07-01", end="2025-07-31")) == 0  # no post
