@@ -495,10 +495,14 @@ def in_part(value: ibis.Value, part: tuple[int, int] | None) -> ibis.Value:
 
 
 def group_values(scope: Scope, key: str) -> list[Any]:
-    """All values of a breakdown key seen in the scope (so empty groups still get a row)."""
+    """All values of a breakdown key seen in the scope (so empty groups still get a row).
+
+    The channels and the devices of the scope come from one query (their distinct pairs), run once
+    per scope: a breakdown asks for one key, the visitor counts for both."""
     if key in ("channel", "device") and scope.client.has("sessions"):
         s = scope.sessions()
-        return sorted(v for v in run(s.select(key).distinct())[key].tolist() if v is not None)
+        pairs = run(s.select("channel", "device").distinct())
+        return sorted(v for v in dict.fromkeys(pairs[key].tolist()) if v is not None)
     return []
 
 
