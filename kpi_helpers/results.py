@@ -98,8 +98,9 @@ class QueryResults:
                 self._tables[key] = temp_table(self._backend(), build(), key)
             return self._tables[key]
 
-    def get(self, expr: ibis.Table) -> pd.DataFrame:
-        key = expr.op()
+    def get(self, expr: ibis.Table, summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+        """``expr``'s rows (``summarise``: what it makes of them), kept (see :func:`run`)."""
+        key = expr.op() if summarise is None else (expr.op(), summarise)
         with self._lock:
             self._check_files()
             kept = self._kept.get(key)
@@ -108,6 +109,8 @@ class QueryResults:
                 self.hits += 1
                 return kept.copy()
         frame = expr.to_pandas()
+        if summarise is not None:
+            frame = summarise(frame)
         with self._lock:
             self.misses += 1
             if len(frame) <= MAX_ROWS:
@@ -139,13 +142,19 @@ def results_of(backend: Any) -> QueryResults | None:
     return entry[1]
 
 
-def run(expr: ibis.Table) -> pd.DataFrame:
-    """``expr.to_pandas()``, run once per registered connection (see the module docstring)."""
+def run(expr: ibis.Table, *, summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """``expr.to_pandas()``, run once per registered connection (see the module docstring).
+
+    ``summarise``: a function of the rows whose result is returned and kept instead of the rows
+    (rows too many to keep, summed up in a few); it is part of the key, so it must compare equal
+    when it does the same thing (a frozen dataclass, a module-level function).
+    """
     try:
         backend = ibis.get_backend(expr)
     except Exception:  # an expression without a backend (literals only): nothing to keep
         backend = None
     results = results_of(backend) if backend is not None else None
     if results is None:
-        return expr.to_pandas()
-    return results.get(expr)
+        frame = expr.to_pandas()
+        return frame if summarise is None else summarise(frame)
+    return results.get(expr, summarise)

@@ -8,6 +8,8 @@ parameters. Orders with status cancelled or refunded are left out everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ibis
 import pandas as pd
 
@@ -45,9 +47,11 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     devices) the visitor came through; the buyers get the same masks from their orders' sessions;
     joined per visitor, bit i of ``visitor mask & buyer mask`` says the visitor was converted in
     group i. One pass over the sessions instead of one distinct (group, visitor) per breakdown.
-    The query returns the visitors counted per combination of masks (a few hundred rows: most
-    visitors come through one or two channels and devices); the bits are counted here, which keeps
-    the query small (half the time to build and compile it of one sum per group in SQL).
+    The query returns the visitors counted per combination of masks (hundreds of rows for the
+    sample clients, 4,300 for 1M generated sessions, 11,000 for 10M), summed up bit by bit in
+    pandas into the summary, which is what is kept: a query half as long to build and compile as
+    one sum per group in SQL, and no slower to run (10M sessions, all history: 3.6-4.6 s against
+    4.7-5.3 s on a loaded machine).
 
     Columns ``key`` ("" for the total, "channel", "device"), ``group``, ``visitors`` and
     ``converted`` (NaN without an orders table). None when a key has more than
@@ -64,23 +68,35 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     # one group per visitor, in one pass even beyond the memory limit: DuckDB's aggregation and join
     # spill to the client's temporary folder. Counting in parts by a hash of the visitor id was
     # slower (each part scans every session): 52 s against 34 s for 100M sessions, both at 1.2 GB
-    combos = run(_visitor_query(scope, masked, with_orders))
-    n = combos["n"].to_numpy(dtype="int64")
-    converted_n = n * combos["bought"].to_numpy(dtype=bool) if with_orders else None
+    return run(_visitor_query(scope, masked, with_orders),
+               summarise=_CountBits(tuple((k, tuple(v)) for k, v in masked.items()), with_orders))
 
-    def count(weights, bits=None) -> float:  # no orders table: NaN
-        if weights is None:
-            return float("nan")
-        return float(weights.sum() if bits is None else weights[bits].sum())
 
-    rows = [("", None, count(n), count(converted_n))]
-    for k, vals in masked.items():
-        m = combos[f"m_{k}"].to_numpy(dtype="int64")
-        both = m & combos[f"b_{k}"].to_numpy(dtype="int64") if with_orders else None
-        for i, v in enumerate(vals):
-            rows.append((k, v, count(n, (m >> i) & 1 == 1),
-                         count(converted_n, (both >> i) & 1 == 1) if with_orders else float("nan")))
-    return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
+@dataclass(frozen=True)
+class _CountBits:
+    """The rows of :func:`_visitor_summary` from those of :func:`_visitor_query` (visitors per
+    combination of masks): the visitors whose mask has bit i, for each group i of each key."""
+
+    masked: tuple[tuple[str, tuple], ...]  # (key, its groups), bit i for the i-th group
+    with_orders: bool
+
+    def __call__(self, combos: pd.DataFrame) -> pd.DataFrame:
+        n = combos["n"].to_numpy(dtype="int64")
+        converted = n * combos["bought"].to_numpy(dtype=bool) if self.with_orders else None
+
+        def count(weights, bits=None) -> float:  # no orders table: NaN
+            if weights is None:
+                return float("nan")
+            return float(weights.sum() if bits is None else weights[bits].sum())
+
+        rows = [("", None, count(n), count(converted))]
+        for k, vals in self.masked:
+            m = combos[f"m_{k}"].to_numpy(dtype="int64")
+            both = m & combos[f"b_{k}"].to_numpy(dtype="int64") if self.with_orders else None
+            for i, v in enumerate(vals):
+                rows.append((k, v, count(n, (m >> i) & 1 == 1),
+                             count(converted, (both >> i) & 1 == 1) if self.with_orders else float("nan")))
+        return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
 
 
 def _visitor_query(scope: Scope, masked: dict, with_orders: bool) -> ibis.Table:
