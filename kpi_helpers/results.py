@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable
 import ibis
 import pandas as pd
 
-__all__ = ["QueryResults", "register", "results_of", "run", "temp_table_name", "MAX_ENTRIES", "MAX_ROWS"]
+__all__ = ["QueryResults", "offer", "register", "remember", "results_of", "run", "temp_table_name", "MAX_ENTRIES", "MAX_ROWS"]
 
 MAX_ENTRIES = 256
 MAX_ROWS = 10_000
@@ -120,6 +120,36 @@ class QueryResults:
         return frame
 
 
+    def kept(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``compute()``, kept under ``key``: a frame derived from queries on this connection, named
+        by what it depends on (``("segment values", period, channel, device)``), so that asking again
+        builds no expression at all. Dropped with the rest when a Parquet file changes."""
+        with self._lock:
+            self._check_files()
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return kept.copy()
+        frame = compute()
+        with self._lock:
+            self._kept[key] = frame.copy()
+            while len(self._kept) > MAX_ENTRIES:
+                self._kept.popitem(last=False)
+        return frame
+
+
+    def offer(self, key: tuple, frame: pd.DataFrame) -> None:
+        """Keep ``frame`` under ``key`` unless something is kept there already: a result another
+        computation found on its way (see :meth:`kept`)."""
+        with self._lock:
+            self._check_files()
+            if key not in self._kept:
+                self._kept[key] = frame.copy()
+                while len(self._kept) > MAX_ENTRIES:
+                    self._kept.popitem(last=False)
+
+
 # by id: Ibis backends compare equal when they point to the same database, and every in-memory
 # DuckDB connection is ":memory:" (two clients' connections would share one entry)
 _BY_BACKEND: dict[int, tuple[weakref.ref, QueryResults]] = {}
@@ -140,6 +170,19 @@ def results_of(backend: Any) -> QueryResults | None:
     if entry is None or entry[0]() is not backend:
         return None
     return entry[1]
+
+
+def remember(backend: Any, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``compute()``, kept per registered connection under ``key`` (see :meth:`QueryResults.kept`)."""
+    results = results_of(backend)
+    return compute() if results is None else results.kept(key, compute)
+
+
+def offer(backend: Any, key: tuple, frame: pd.DataFrame) -> None:
+    """Keep ``frame`` under ``key`` for ``backend`` unless already kept (see :meth:`QueryResults.offer`)."""
+    results = results_of(backend)
+    if results is not None:
+        results.offer(key, frame)
 
 
 def run(expr: ibis.Table, *, summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from .core import Scope, agg, bucket, group_values, kpi, parts, public
-from .results import run
+from .core import Scope, agg, bucket, kpi, parts, public, segment_values_frame, segment_values_key
+from .results import offer, remember, run
 
 __all__ = [
     "sessions", "visitors", "orders", "buyers", "revenue", "conversion_rate",
@@ -60,16 +60,31 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     """
     if not scope.client.fast_paths:  # bit masks (bit_or) are DuckDB's; elsewhere one query per breakdown
         return None
-    values = {k: group_values(scope, k) for k in ("channel", "device")}
+    # the channels and devices of the whole history (one query per connection, kept): the scope's
+    # are those with a visitor, the others are left out of the summary (a period picked in
+    # Explore then needs no query to list them before its own)
+    history = remember(scope.client.con, ("segment values of the history",), lambda: segment_values_frame(
+        run(scope.all_sessions().select("channel", "device").distinct())))
+    values = {k: history.loc[history["key"] == k, "value"].tolist() for k in ("channel", "device")}
     if any(len(v) > MAX_MASK_GROUPS for v in values.values()):
         return None
-    masked = {k: vals for k, vals in values.items() if vals}  # no session in the scope: no group
+    masked = {k: vals for k, vals in values.items() if vals}  # no session at all: no group
     with_orders = scope.client.has("orders")
     # one group per visitor, in one pass even beyond the memory limit: DuckDB's aggregation and join
     # spill to the client's temporary folder. Counting in parts by a hash of the visitor id was
     # slower (each part scans every session): 52 s against 34 s for 100M sessions, both at 1.2 GB
-    return run(_visitor_query(scope, masked, with_orders),
-               summarise=_CountBits(tuple((k, tuple(v)) for k, v in masked.items()), with_orders))
+    # kept by period and segment: a breakdown of the same scope (Explore's chart under its table)
+    # builds no query to find it again
+    def compute() -> pd.DataFrame:
+        summary = run(_visitor_query(scope, masked, with_orders),
+                      summarise=_CountBits(tuple((k, tuple(v)) for k, v in masked.items()), with_orders))
+        # the groups with a visitor are the scope's channels and devices (group_values): kept
+        # too, so that a breakdown of the scope needs no query to list them
+        groups = summary[summary.key != ""].rename(columns={"group": "value"})[["key", "value"]]
+        offer(scope.client.con, segment_values_key(scope), groups.reset_index(drop=True))
+        return summary
+
+    return remember(scope.client.con, ("visitor summary", scope.period, scope.channel, scope.device), compute)
 
 
 @dataclass(frozen=True)
@@ -94,8 +109,10 @@ class _CountBits:
             m = combos[f"m_{k}"].to_numpy(dtype="int64")
             both = m & combos[f"b_{k}"].to_numpy(dtype="int64") if self.with_orders else None
             for i, v in enumerate(vals):
-                rows.append((k, v, count(n, (m >> i) & 1 == 1),
-                             count(converted, (both >> i) & 1 == 1) if self.with_orders else float("nan")))
+                visitors = count(n, (m >> i) & 1 == 1)
+                if visitors:  # a group of the history without a session in the scope: no row
+                    rows.append((k, v, visitors,
+                                 count(converted, (both >> i) & 1 == 1) if self.with_orders else float("nan")))
         return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
 
 
