@@ -18,6 +18,12 @@ to their sessions, for instance, are needed by every KPI that splits orders by c
 or looks for the buyer's visitor; orders are few and sessions many, so the join is made once per
 connection into a temporary table instead of once per query.
 
+Results derived from queries can be kept too, by what they depend on rather than by an expression
+(:func:`remember`, :func:`offer`): the visitor counts of a period and segment, and the channels and
+devices they found, are asked for again by each breakdown of that period (Explore's chart under its
+table) without building a query. ``run(expr, summarise=...)`` keeps a summary of rows too many to
+keep themselves.
+
 Connections that :mod:`kpi_helpers.loading` did not register (an Ibis table built elsewhere) are
 simply executed.
 """
