@@ -8,7 +8,9 @@ date) and the moment the Explore output was replaced with its images decoded.
 
 Baseline, in the same run: the same changes made in this process on ``nb.explore``'s widgets (no
 kernel, no browser), whose ``render_seconds`` is the rendering alone. The difference is what the
-debounce of typed dates (``DATE_SETTLE``), the kernel's messages, the front end and the browser add.
+kernel's messages, the front end and the browser add (a typed date renders as soon as its year is
+whole; ``DATE_SETTLE`` delays only the date changes this benchmark does not make). With
+``--repeat 2`` the second baseline runs in a warm process: it is lower than the first.
 
     .venv/bin/python benchmarks/explore_latency.py [--repeat 2] [--json benchmarks/results/explore_latency.json]
 

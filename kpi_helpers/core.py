@@ -49,13 +49,15 @@ import pandas as pd
 from .contract import LOCAL_DATE
 from .errors import KpiInputError, Problem
 from .loading import Client, as_client
-from .results import results_of, run
+from .results import remember, results_of, run
 
 __all__ = [
     "KPIS",
     "agg",
     "parts",
     "group_values",
+    "segment_values_key",
+    "segment_values_frame",
     "bucket",
     "median_from_counts",
     "public",
@@ -474,11 +476,30 @@ def median_from_counts(counts: pd.DataFrame, keys: Sequence[str], value: str, n:
 
 
 def group_values(scope: Scope, key: str) -> list[Any]:
-    """All values of a breakdown key seen in the scope (so empty groups still get a row)."""
+    """All values of a breakdown key seen in the scope (so empty groups still get a row).
+
+    The channels and the devices of a scope come from one query (their distinct pairs), run once
+    per period and segment: they are kept by them (:func:`segment_values_key`), so asking again
+    builds no query; the visitor counts of :mod:`kpi_helpers.traffic`, which find them on their
+    way, keep them too."""
     if key in ("channel", "device") and scope.client.has("sessions"):
-        s = scope.sessions()
-        return sorted(v for v in run(s.select(key).distinct())[key].tolist() if v is not None)
+        values = remember(scope.client.con, segment_values_key(scope), lambda: segment_values_frame(
+            run(scope.sessions().select("channel", "device").distinct())))
+        return values.loc[values["key"] == key, "value"].tolist()
     return []
+
+
+def segment_values_key(scope: Scope) -> tuple:
+    """What the channels and devices of ``scope`` are kept under (:func:`group_values`)."""
+    return ("segment values", scope.period, scope.channel, scope.device)
+
+
+def segment_values_frame(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Columns ``key`` ("channel", "device") and ``value``: the sorted distinct values of each key
+    of ``pairs`` (nulls left out)."""
+    rows = [(k, v) for k in ("channel", "device")
+            for v in sorted(v for v in dict.fromkeys(pairs[k].tolist()) if v is not None)]
+    return pd.DataFrame(rows, columns=["key", "value"])
 
 
 def _buckets(period: Period, freq: str, observed: Iterable[Any]) -> list[pd.Timestamp]:

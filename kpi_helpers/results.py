@@ -18,6 +18,12 @@ to their sessions, for instance, are needed by every KPI that splits orders by c
 or looks for the buyer's visitor; orders are few and sessions many, so the join is made once per
 connection into a temporary table instead of once per query.
 
+Results derived from queries can be kept too, by what they depend on rather than by an expression
+(:func:`remember`, :func:`offer`): the visitor counts of a period and segment, and the channels and
+devices they found, are asked for again by each breakdown of that period (Explore's chart under its
+table) without building a query. ``run(expr, summarise=...)`` keeps a summary of rows too many to
+keep themselves.
+
 Connections that :mod:`kpi_helpers.loading` did not register (an Ibis table built elsewhere) are
 simply executed.
 """
@@ -34,7 +40,7 @@ from typing import Any, Callable, Iterable
 import ibis
 import pandas as pd
 
-__all__ = ["QueryResults", "register", "results_of", "run", "temp_table_name", "MAX_ENTRIES", "MAX_ROWS"]
+__all__ = ["QueryResults", "offer", "register", "remember", "results_of", "run", "temp_table_name", "MAX_ENTRIES", "MAX_ROWS"]
 
 MAX_ENTRIES = 256
 MAX_ROWS = 10_000
@@ -98,8 +104,9 @@ class QueryResults:
                 self._tables[key] = temp_table(self._backend(), build(), key)
             return self._tables[key]
 
-    def get(self, expr: ibis.Table) -> pd.DataFrame:
-        key = expr.op()
+    def get(self, expr: ibis.Table, summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+        """``expr``'s rows (``summarise``: what it makes of them), kept (see :func:`run`)."""
+        key = expr.op() if summarise is None else (expr.op(), summarise)
         with self._lock:
             self._check_files()
             kept = self._kept.get(key)
@@ -108,6 +115,8 @@ class QueryResults:
                 self.hits += 1
                 return kept.copy()
         frame = expr.to_pandas()
+        if summarise is not None:
+            frame = summarise(frame)
         with self._lock:
             self.misses += 1
             if len(frame) <= MAX_ROWS:
@@ -115,6 +124,36 @@ class QueryResults:
                 while len(self._kept) > MAX_ENTRIES:
                     self._kept.popitem(last=False)
         return frame
+
+
+    def kept(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``compute()``, kept under ``key``: a frame derived from queries on this connection, named
+        by what it depends on (``("segment values", period, channel, device)``), so that asking again
+        builds no expression at all. Dropped with the rest when a Parquet file changes."""
+        with self._lock:
+            self._check_files()
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return kept.copy()
+        frame = compute()
+        with self._lock:
+            self._kept[key] = frame.copy()
+            while len(self._kept) > MAX_ENTRIES:
+                self._kept.popitem(last=False)
+        return frame
+
+
+    def offer(self, key: tuple, frame: pd.DataFrame) -> None:
+        """Keep ``frame`` under ``key`` unless something is kept there already: a result another
+        computation found on its way (see :meth:`kept`)."""
+        with self._lock:
+            self._check_files()
+            if key not in self._kept:
+                self._kept[key] = frame.copy()
+                while len(self._kept) > MAX_ENTRIES:
+                    self._kept.popitem(last=False)
 
 
 # by id: Ibis backends compare equal when they point to the same database, and every in-memory
@@ -139,13 +178,32 @@ def results_of(backend: Any) -> QueryResults | None:
     return entry[1]
 
 
-def run(expr: ibis.Table) -> pd.DataFrame:
-    """``expr.to_pandas()``, run once per registered connection (see the module docstring)."""
+def remember(backend: Any, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``compute()``, kept per registered connection under ``key`` (see :meth:`QueryResults.kept`)."""
+    results = results_of(backend)
+    return compute() if results is None else results.kept(key, compute)
+
+
+def offer(backend: Any, key: tuple, frame: pd.DataFrame) -> None:
+    """Keep ``frame`` under ``key`` for ``backend`` unless already kept (see :meth:`QueryResults.offer`)."""
+    results = results_of(backend)
+    if results is not None:
+        results.offer(key, frame)
+
+
+def run(expr: ibis.Table, *, summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """``expr.to_pandas()``, run once per registered connection (see the module docstring).
+
+    ``summarise``: a function of the rows whose result is returned and kept instead of the rows
+    (rows too many to keep, summed up in a few); it is part of the key, so it must compare equal
+    when it does the same thing (a frozen dataclass, a module-level function).
+    """
     try:
         backend = ibis.get_backend(expr)
     except Exception:  # an expression without a backend (literals only): nothing to keep
         backend = None
     results = results_of(backend) if backend is not None else None
     if results is None:
-        return expr.to_pandas()
-    return results.get(expr)
+        frame = expr.to_pandas()
+        return frame if summarise is None else summarise(frame)
+    return results.get(expr, summarise)

@@ -8,11 +8,13 @@ parameters. Orders with status cancelled or refunded are left out everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ibis
 import pandas as pd
 
-from .core import Scope, agg, bucket, group_values, kpi, parts, public
-from .results import run
+from .core import Scope, agg, bucket, kpi, parts, public, segment_values_frame, segment_values_key
+from .results import offer, remember, run
 
 __all__ = [
     "sessions", "visitors", "orders", "buyers", "revenue", "conversion_rate",
@@ -45,6 +47,11 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     devices) the visitor came through; the buyers get the same masks from their orders' sessions;
     joined per visitor, bit i of ``visitor mask & buyer mask`` says the visitor was converted in
     group i. One pass over the sessions instead of one distinct (group, visitor) per breakdown.
+    The query returns the visitors counted per combination of masks (hundreds of rows for the
+    sample clients, 4,300 for 1M generated sessions, 11,000 for 10M), summed up bit by bit in
+    pandas into the summary, which is what is kept: a query half as long to build and compile as
+    one sum per group in SQL, and no slower to run (10M sessions, all history: 3.6-4.6 s against
+    4.7-5.3 s on a loaded machine).
 
     Columns ``key`` ("" for the total, "channel", "device"), ``group``, ``visitors`` and
     ``converted`` (NaN without an orders table). None when a key has more than
@@ -53,25 +60,60 @@ def _visitor_summary(scope: Scope) -> pd.DataFrame | None:
     """
     if not scope.client.fast_paths:  # bit masks (bit_or) are DuckDB's; elsewhere one query per breakdown
         return None
-    values = {k: group_values(scope, k) for k in ("channel", "device")}
+    # the channels and devices of the whole history (one query per connection, kept): the scope's
+    # are those with a visitor, the others are left out of the summary (a period picked in
+    # Explore then needs no query to list them before its own)
+    history = remember(scope.client.con, ("segment values of the history",), lambda: segment_values_frame(
+        run(scope.all_sessions().select("channel", "device").distinct())))
+    values = {k: history.loc[history["key"] == k, "value"].tolist() for k in ("channel", "device")}
     if any(len(v) > MAX_MASK_GROUPS for v in values.values()):
         return None
-    masked = {k: vals for k, vals in values.items() if vals}  # no session in the scope: no group
+    masked = {k: vals for k, vals in values.items() if vals}  # no session at all: no group
     with_orders = scope.client.has("orders")
     # one group per visitor, in one pass even beyond the memory limit: DuckDB's aggregation and join
     # spill to the client's temporary folder. Counting in parts by a hash of the visitor id was
     # slower (each part scans every session): 52 s against 34 s for 100M sessions, both at 1.2 GB
-    row = run(_visitor_query(scope, masked, with_orders)).iloc[0]
+    # kept by period and segment: a breakdown of the same scope (Explore's chart under its table)
+    # builds no query to find it again
+    def compute() -> pd.DataFrame:
+        summary = run(_visitor_query(scope, masked, with_orders),
+                      summarise=_CountBits(tuple((k, tuple(v)) for k, v in masked.items()), with_orders))
+        # the groups with a visitor are the scope's channels and devices (group_values): kept
+        # too, so that a breakdown of the scope needs no query to list them
+        groups = summary[summary.key != ""].rename(columns={"group": "value"})[["key", "value"]]
+        offer(scope.client.con, segment_values_key(scope), groups.reset_index(drop=True))
+        return summary
 
-    def number(name: str) -> float:  # a sum over no visitor is null: 0; no orders table: NaN
-        if name not in row.index:
-            return float("nan")
-        return 0.0 if pd.isna(row[name]) else float(row[name])
+    return remember(scope.client.con, ("visitor summary", scope.period, scope.channel, scope.device), compute)
 
-    rows = [("", None, number("visitors"), number("converted"))]
-    for k, vals in masked.items():
-        rows += [(k, v, number(f"{k}_{i}_visitors"), number(f"{k}_{i}_converted")) for i, v in enumerate(vals)]
-    return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
+
+@dataclass(frozen=True)
+class _CountBits:
+    """The rows of :func:`_visitor_summary` from those of :func:`_visitor_query` (visitors per
+    combination of masks): the visitors whose mask has bit i, for each group i of each key."""
+
+    masked: tuple[tuple[str, tuple], ...]  # (key, its groups), bit i for the i-th group
+    with_orders: bool
+
+    def __call__(self, combos: pd.DataFrame) -> pd.DataFrame:
+        n = combos["n"].to_numpy(dtype="int64")
+        converted = n * combos["bought"].to_numpy(dtype=bool) if self.with_orders else None
+
+        def count(weights, bits=None) -> float:  # no orders table: NaN
+            if weights is None:
+                return float("nan")
+            return float(weights.sum() if bits is None else weights[bits].sum())
+
+        rows = [("", None, count(n), count(converted))]
+        for k, vals in self.masked:
+            m = combos[f"m_{k}"].to_numpy(dtype="int64")
+            both = m & combos[f"b_{k}"].to_numpy(dtype="int64") if self.with_orders else None
+            for i, v in enumerate(vals):
+                visitors = count(n, (m >> i) & 1 == 1)
+                if visitors:  # a group of the history without a session in the scope: no row
+                    rows.append((k, v, visitors,
+                                 count(converted, (both >> i) & 1 == 1) if self.with_orders else float("nan")))
+        return pd.DataFrame(rows, columns=["key", "group", "visitors", "converted"])
 
 
 @ibis.udf.scalar.builtin(name="hash")
@@ -90,26 +132,22 @@ def _visitor_key(visitor: ibis.Value) -> dict[str, ibis.Value]:
 
 
 def _visitor_query(scope: Scope, masked: dict, with_orders: bool) -> ibis.Table:
-    """The visitors (and converted visitors) of the scope, in total and per group of each masked
-    key: one row of counts."""
+    """The visitors of the scope counted (``n``) per combination of their masks: ``m_<key>`` the
+    groups of each masked key they came through, ``b_<key>`` those they bought through (0 for
+    none), ``bought`` whether they bought."""
     s = scope.sessions()
     t = s.group_by(**_visitor_key(s.visitor_id)).aggregate(
-        **{f"m_{k}": _mask(s[k], vals).bit_or() for k, vals in masked.items()})
+        **{f"m_{k}": _mask(s[k], vals).bit_or().fill_null(0) for k, vals in masked.items()})
+    combo = [f"m_{k}" for k in masked]
     if with_orders:
         o = scope.orders(session_attributes=True)  # the buyer's visitor may come from the order's session
         o = o.filter(o.buyer_visitor.notnull())
         b = o.group_by(**_visitor_key(o.buyer_visitor)).aggregate(
             _bought=ibis.literal(1), **{f"b_{k}": _mask(o[k], vals).bit_or() for k, vals in masked.items()})
         t = t.left_join(b, ["v", "w"])
-    metrics = {"visitors": t.count()}
-    if with_orders:
-        metrics["converted"] = t._bought.count()
-    for k, vals in masked.items():
-        for i in range(len(vals)):
-            metrics[f"{k}_{i}_visitors"] = ((t[f"m_{k}"] >> i) & 1).sum()
-            if with_orders:
-                metrics[f"{k}_{i}_converted"] = (((t[f"m_{k}"] & t[f"b_{k}"].fill_null(0)) >> i) & 1).sum()
-    return t.aggregate(**metrics)
+        t = t.mutate(bought=t._bought.notnull(), **{f"b_{k}": t[f"b_{k}"].fill_null(0) for k in masked})
+        combo += [f"b_{k}" for k in masked] + ["bought"]
+    return t.group_by(combo).aggregate(n=t.count()) if combo else t.aggregate(n=t.count())
 
 
 def _visitor_counts(scope: Scope, keys) -> pd.DataFrame | None:

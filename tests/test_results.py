@@ -57,3 +57,29 @@ def test_a_parquet_file_rewritten_on_disk_drops_what_was_kept(tmp_path):
     df = traffic.conversion_rate(client, **MARCH)
     assert (df["numerator"].iloc[0], df["denominator"].iloc[0]) == (3, 3)
     assert traffic.conversion_rate(client, by="channel", **MARCH)["numerator"].tolist() == [2, 1]  # direct: v0 v2
+
+
+def test_a_summarised_result_is_kept_as_its_summary_even_when_the_rows_are_too_many(monkeypatch):
+    import dataclasses
+
+    import kpi_helpers.results as results
+
+    @dataclasses.dataclass(frozen=True)
+    class Total:
+        column: str
+
+        def __call__(self, frame):
+            return pd.DataFrame({"total": [frame[self.column].sum()]})
+
+    client = client_from_frames({"sessions": _sessions(6, 3)})
+    kept = results_of(client.con)
+    monkeypatch.setattr(results, "MAX_ROWS", 3)  # 6 rows: too many to keep as they are
+    s = client.table("sessions")
+    rows = s.select(n=s.session_id.length())
+    assert len(results.run(rows)) == 6
+    misses = kept.misses
+    assert len(results.run(rows)) == 6 and kept.misses == misses + 1  # not kept: run again
+    assert results.run(rows, summarise=Total("n"))["total"].iloc[0] == 12  # "s0".."s5": 2 characters each
+    misses = kept.misses
+    assert results.run(rows, summarise=Total("n"))["total"].iloc[0] == 12 and kept.misses == misses  # the summary is kept
+    assert results.run(rows, summarise=Total("n")) is not results.run(rows, summarise=Total("n"))  # copies

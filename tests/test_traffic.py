@@ -396,3 +396,22 @@ def test_visitors_whose_ids_differ_only_by_a_trailing_hash_sign_stay_apart():
     assert kf.value(traffic.visitors(client, **MARCH)) == len(ids)
     by = traffic.visitors(client, by="channel", **MARCH).set_index("channel")["numerator"]
     assert by["email"] == len(ids) and by["direct"] == 1
+
+
+@pytest.mark.parametrize("filters", [{}, {"channel": ("paid_search",)}, {"device": ("mobile", "tablet")}])
+def test_the_channels_and_devices_the_visitor_counts_find_are_kept_and_equal_those_a_query_lists(filters):
+    from kpi_helpers.core import Scope, group_values, resolve_period
+    from kpi_helpers.results import results_of
+
+    period = resolve_period("2025-09-01", "2025-11-30")
+    client = load_client(SAMPLE_DIR / "maison-lune")
+    traffic.conversion_rate(client, start="2025-09-01", end="2025-11-30", **{k: list(v) for k, v in filters.items()})
+    kept = results_of(client.con)
+    misses = kept.misses
+    scope = Scope(client, period, filters.get("channel"), filters.get("device"))
+    found = {k: group_values(scope, k) for k in ("channel", "device")}
+    assert kept.misses == misses  # kept by the visitor counts: no query
+    fresh = load_client(SAMPLE_DIR / "maison-lune")
+    listed = {k: group_values(Scope(fresh, period, filters.get("channel"), filters.get("device")), k)
+              for k in ("channel", "device")}
+    assert found == listed and found["channel"]
