@@ -156,26 +156,25 @@ class QueryResults:
                     self._kept.popitem(last=False)
 
 
-# by id: Ibis backends compare equal when they point to the same database, and every in-memory
-# DuckDB connection is ":memory:" (two clients' connections would share one entry)
-_BY_BACKEND: dict[int, tuple[weakref.ref, QueryResults]] = {}
+#: The attribute of a backend that holds its kept results. On the backend itself, not in a module-level
+#: table: the results hold expressions, which hold the backend, so a table of them kept every client's
+#: connection (and its memory, and its cache entry's lock) alive until the process ended; attached to
+#: the backend they form a cycle the garbage collector frees with it. (Not keyed by the backend either:
+#: Ibis backends compare equal when they point to the same database, and every in-memory DuckDB
+#: connection is ":memory:".)
+_ATTRIBUTE = "_kpi_kept_results"
 
 
 def register(backend: Any, files: Iterable[Path] = ()) -> QueryResults:
     """Keep the results of queries run on ``backend`` (``files``: Parquet files read in place)."""
     results = QueryResults(backend, files)
-    key = id(backend)
-    _BY_BACKEND[key] = (weakref.ref(backend), results)
-    weakref.finalize(backend, _BY_BACKEND.pop, key, None)
+    setattr(backend, _ATTRIBUTE, results)
     return results
 
 
 def results_of(backend: Any) -> QueryResults | None:
     """The kept results of ``backend`` (None when it was not registered)."""
-    entry = _BY_BACKEND.get(id(backend))
-    if entry is None or entry[0]() is not backend:
-        return None
-    return entry[1]
+    return getattr(backend, _ATTRIBUTE, None)
 
 
 def remember(backend: Any, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:

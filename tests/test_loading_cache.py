@@ -114,3 +114,30 @@ def test_rows_dated_after_tomorrow_are_counted_again_on_another_day(tmp_path, ow
     monkeypatch.setattr(cache, "today_iso", lambda tz: "2031-01-01")
     assert any("dated after today" in str(w) for w in load_client(folder).warnings)
     assert calls == [1]
+
+
+def test_an_entry_in_use_is_neither_evicted_nor_replaced_while_its_client_lives(tmp_path, own_cache, monkeypatch):
+    import gc
+
+    from kpi_helpers import traffic
+
+    folder = _client(tmp_path)
+    load_client(folder)  # validated: the entry is written
+    held = load_client(folder)  # from the entry: its sessions are the entry's Parquet copy of the CSV
+    entry = cache.entry_dir(folder)
+    assert cache.in_use(entry)
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
+    for i in range(3):  # other folders loaded meanwhile: least recently used entries are evicted
+        other = tmp_path / f"other-{i}"
+        other.mkdir()
+        (other / "sessions.csv").write_text(SESSIONS)
+        load_client(other)
+    os.utime(folder / "sessions.csv")  # the folder changes: its next load validates again, and would replace the entry
+    load_client(folder)
+    assert (entry / "sessions.parquet").is_file()
+    assert traffic.sessions(held)["numerator"].iloc[0] == 2  # the held client still reads its tables
+    del held
+    gc.collect()
+    assert not cache.in_use(entry)
+    load_client(tmp_path / "other-0")  # the next entry written evicts the idle ones
+    assert not entry.exists()

@@ -14,6 +14,12 @@ time, inode and *quick hash* (SHA-256 of the size and the first and last MiB) as
 written, and the kit's loader is the same (:data:`FORMAT`). It is written aside and renamed into
 place; while one process writes it (a lock), others load without it. At most :data:`MAX_ENTRIES`
 entries are kept, the least recently used go first.
+
+An entry in use is never removed: a client loaded from it holds a shared lock on the entry's
+``.in-use`` file for as long as its connection lives (:func:`hold`), and replacing or evicting an
+entry first takes that lock exclusively, without waiting; an entry in use is left in place (its
+replacement is then not kept). Without this, a long-lived client (an analyst's notebook, a test
+session) lost its tables when another process loaded enough other folders to evict its entry.
 """
 
 from __future__ import annotations
@@ -27,13 +33,16 @@ import json
 import os
 import secrets
 import shutil
+import weakref
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import Problem
 
 __all__ = ["FORMAT", "MAX_ENTRIES", "enabled", "cache_root", "entry_dir", "signature", "read_entry", "writing",
-           "problems_to_json", "problems_from_json"]
+           "problems_to_json", "problems_from_json", "hold", "in_use"]
+
+IN_USE = ".in-use"
 
 FORMAT = 3  # bump when what validation concludes, or how it is written, changes
 MAX_ENTRIES = 64
@@ -87,8 +96,41 @@ def problems_from_json(items: list[dict]) -> list[Problem]:
     return [Problem(**{**p, "examples": tuple(tuple(e) for e in p.get("examples") or ())}) for p in items]
 
 
+def hold(entry: Path, owner: Any) -> bool:
+    """Keep ``entry`` from being replaced or evicted while ``owner`` (a client's connection) lives:
+    a shared lock on its ``.in-use`` file, released when ``owner`` is garbage-collected or the
+    process ends. False when the entry is gone."""
+    try:
+        fh = open(entry / IN_USE, "a")
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fh, fcntl.LOCK_SH)
+    except OSError:
+        fh.close()
+        return False
+    weakref.finalize(owner, fh.close)
+    return True
+
+
+def in_use(entry: Path) -> bool:
+    """Whether a client (of this process or another) holds ``entry`` (see :func:`hold`)."""
+    try:
+        fh = open(entry / IN_USE, "a")
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        fh.close()
+    return False
+
+
 def read_entry(folder: Path, sig: dict, settings_key: str) -> tuple[Path, dict] | None:
-    """(entry folder, manifest) when the folder's entry matches ``sig`` and ``settings_key``."""
+    """(entry folder, manifest) when the folder's entry matches ``sig`` and ``settings_key``; the
+    caller holds the entry (:func:`hold`) before reading its files."""
     if not enabled():
         return None
     entry = entry_dir(folder)
@@ -133,6 +175,9 @@ def writing(folder: Path) -> Iterator[Path | None]:
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
+        if entry.exists() and in_use(entry):  # a client reads it: it stays, this result is not kept
+            shutil.rmtree(build, ignore_errors=True)
+            return
         old = entry.parent / f".{entry.name}.old-{secrets.token_hex(4)}"
         if entry.exists():
             os.rename(entry, old)
@@ -154,7 +199,8 @@ def _evict(clients: Path) -> None:
         except OSError:
             return 0.0
 
-    for p in sorted(entries, key=used)[: len(entries) - MAX_ENTRIES]:
+    idle = [p for p in sorted(entries, key=used) if not in_use(p)]
+    for p in idle[: len(entries) - MAX_ENTRIES]:
         shutil.rmtree(p, ignore_errors=True)
 
 

@@ -262,8 +262,9 @@ def load_client(path: str | Path, **settings: Any) -> Client:
     if not errors:
         sig = cache.signature([src.path for src in found.values()] + [folder / "client.yml", folder / "client.yaml"])
         hit = cache.read_entry(folder, sig, cfg.timezone)
-        if hit is not None:
-            return _on_backend(_from_cache(cfg, folder, found, warnings, *hit))
+        client = _from_cache(cfg, folder, found, warnings, *hit) if hit is not None else None
+        if client is not None:
+            return _on_backend(client)
     backend = _connect(cfg.timezone)
     duck = backend.con
     provided: dict[str, frozenset[str]] = {}
@@ -330,9 +331,13 @@ def _write_cache(entry: Path, duck: Any, folder: Path, found: dict[str, SourceFi
 
 
 def _from_cache(cfg: Settings, folder: Path, found: dict[str, SourceFile], warnings: list[Problem], entry: Path,
-                manifest: dict) -> Client:
-    """A client folder loaded from what its validation concluded (no row read)."""
+                manifest: dict) -> Client | None:
+    """A client folder loaded from what its validation concluded (no row read); None when the entry
+    went away meanwhile (the folder is then validated again)."""
     backend = _connect(cfg.timezone)
+    if not cache.hold(entry, backend):  # the entry's files stay while this connection lives
+        backend.disconnect()
+        return None
     duck = backend.con
     provided = {}
     files = [src.path for src in found.values() if src.fmt == "parquet"]
