@@ -99,14 +99,14 @@ def problems_from_json(items: list[dict]) -> list[Problem]:
 def hold(entry: Path, owner: Any) -> bool:
     """Keep ``entry`` from being replaced or evicted while ``owner`` (a client's connection) lives:
     a shared lock on its ``.in-use`` file, released when ``owner`` is garbage-collected or the
-    process ends. False when the entry is gone."""
+    process ends. False when the entry is gone or is being checked for eviction at this instant."""
     try:
         fh = open(entry / IN_USE, "a")
     except OSError:
         return False
-    try:
-        fcntl.flock(fh, fcntl.LOCK_SH)
-    except OSError:
+    try:  # never waits: the exclusive lock is only ever tried without waiting, for an instant
+        fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # being checked for eviction right now: validate the folder again instead
         fh.close()
         return False
     weakref.finalize(owner, fh.close)
