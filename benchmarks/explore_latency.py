@@ -51,32 +51,13 @@ def _iso(typed: str) -> str:
 
 def kernel_baseline(client: str, prefix: str, plan) -> list[float]:
     """The same changes on nb.explore's widgets in this process: render seconds of each."""
-    import contextlib
     import datetime as dt
-    import io
 
     import ipywidgets as w
 
-    from notebook_views import code_cells, notebooks, sample_dir
+    from notebook_views import explore_in_process
 
-    path = next(p for p in notebooks() if p.stem.startswith(prefix))
-    ns: dict = {}
-    box = None
-    with contextlib.redirect_stdout(io.StringIO()):  # the cells' displays, outside a kernel
-        for tags, source in code_cells(path):
-            if "nb.explore(" in source:
-                box = eval(source, ns)  # noqa: S307: the kit's own notebook cell, one expression
-                break
-            exec(source, ns)  # noqa: S102
-            if "parameters" in tags:
-                ns.update(client_dir=sample_dir(client))
-    found = {}
-    stack = [box]
-    while stack:
-        x = stack.pop()
-        stack.extend(getattr(x, "children", ()))
-        if isinstance(x, (w.Dropdown, w.DatePicker)):
-            found[x.description] = x
+    box, _, found = explore_in_process(prefix, client)
     seconds = []
     for _, picker, value in plan:
         widget = found[picker]

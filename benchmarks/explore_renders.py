@@ -16,10 +16,8 @@ Figures recorded in benchmarks/README.md ("Explore in the browser").
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gc
-import io
 import statistics
 import sys
 import time
@@ -32,27 +30,12 @@ CLIENTS = [("maison-lune", "02-"), ("bureau-direct", "02-")]
 
 
 def measure(client: str, prefix: str, n: int) -> dict:
-    import ipywidgets as w
 
     from kpi_helpers.results import results_of
-    from notebook_views import code_cells, notebooks, sample_dir
+    from notebook_views import explore_in_process
 
-    path = next(p for p in notebooks() if p.stem.startswith(prefix))
-    ns: dict = {}
-    with contextlib.redirect_stdout(io.StringIO()):  # the cells' displays, outside a kernel
-        for tags, source in code_cells(path):
-            if "nb.explore(" in source:
-                box = eval(source, ns)  # noqa: S307: the kit's own notebook cell, one expression
-                break
-            exec(source, ns)  # noqa: S102
-            if "parameters" in tags:
-                ns.update(client_dir=sample_dir(client))
-    stack, start = [box], None
-    while stack:
-        x = stack.pop()
-        stack.extend(getattr(x, "children", ()))
-        if isinstance(x, w.DatePicker) and x.description in ("Début", "Start"):
-            start = x
+    box, ns, pickers = explore_in_process(prefix, client)
+    start = pickers.get("Début", pickers.get("Start"))
     results = results_of(ns["ctx"].client.con)
     days = [dt.date(2025, 9, 1) + dt.timedelta(days=i) for i in range(n)]  # inside the sample clients' data
     wall, cpu, queries = [], [], []

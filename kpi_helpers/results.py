@@ -107,43 +107,47 @@ class QueryResults:
     def get(self, expr: ibis.Table, summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
         """``expr``'s rows (``summarise``: what it makes of them), kept (see :func:`run`)."""
         key = expr.op() if summarise is None else (expr.op(), summarise)
-        with self._lock:
-            self._check_files()
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return kept.copy()
+        kept = self._lookup(key)
+        if kept is not None:
+            return kept
         frame = expr.to_pandas()
         if summarise is not None:
             frame = summarise(frame)
         with self._lock:
             self.misses += 1
             if len(frame) <= MAX_ROWS:
-                self._kept[key] = frame.copy()
-                while len(self._kept) > MAX_ENTRIES:
-                    self._kept.popitem(last=False)
+                self._keep(key, frame)
         return frame
 
+    def _lookup(self, key: Any) -> pd.DataFrame | None:
+        """A copy of what is kept under ``key`` (counted as a hit), or None."""
+        with self._lock:
+            self._check_files()
+            kept = self._kept.get(key)
+            if kept is None:
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return kept.copy()
+
+    def _keep(self, key: Any, frame: pd.DataFrame) -> None:
+        """Keep a copy of ``frame`` under ``key``, the least recently used beyond MAX_ENTRIES dropped
+        (the caller holds the lock)."""
+        self._kept[key] = frame.copy()
+        while len(self._kept) > MAX_ENTRIES:
+            self._kept.popitem(last=False)
 
     def kept(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """``compute()``, kept under ``key``: a frame derived from queries on this connection, named
         by what it depends on (``("segment values", period, channel, device)``), so that asking again
         builds no expression at all. Dropped with the rest when a Parquet file changes."""
-        with self._lock:
-            self._check_files()
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return kept.copy()
+        kept = self._lookup(key)
+        if kept is not None:
+            return kept
         frame = compute()
         with self._lock:
-            self._kept[key] = frame.copy()
-            while len(self._kept) > MAX_ENTRIES:
-                self._kept.popitem(last=False)
+            self._keep(key, frame)
         return frame
-
 
     def offer(self, key: tuple, frame: pd.DataFrame) -> None:
         """Keep ``frame`` under ``key`` unless something is kept there already: a result another
@@ -151,9 +155,7 @@ class QueryResults:
         with self._lock:
             self._check_files()
             if key not in self._kept:
-                self._kept[key] = frame.copy()
-                while len(self._kept) > MAX_ENTRIES:
-                    self._kept.popitem(last=False)
+                self._keep(key, frame)
 
 
 #: The attribute of a backend that holds its kept results. On the backend itself, not in a module-level

@@ -78,3 +78,29 @@ def notebooks() -> list[Path]:
 
 def sample_dir(client: str) -> str:
     return str(SAMPLE_DIR / client)
+
+
+def explore_in_process(prefix: str, client: str) -> tuple[Any, dict, dict[str, Any]]:
+    """The first notebook whose name starts with ``prefix``, run in this process on sample client
+    ``client`` up to its Explore cell: (the Explore box, the cells' namespace, its pickers by
+    description). Outside a kernel a change of a picker re-renders at once (benchmarks time it)."""
+    import ipywidgets as w
+
+    path = next(p for p in notebooks() if p.stem.startswith(prefix))
+    ns: dict = {}
+    box = None
+    with contextlib.redirect_stdout(io.StringIO()):  # the cells' displays, outside a kernel
+        for tags, source in code_cells(path):
+            if "nb.explore(" in source:
+                box = eval(source, ns)  # noqa: S307: the kit's own notebook cell, one expression
+                break
+            exec(source, ns)  # noqa: S102
+            if "parameters" in tags:
+                ns.update(client_dir=sample_dir(client))
+    pickers, stack = {}, [box]
+    while stack:
+        x = stack.pop()
+        stack.extend(getattr(x, "children", ()))
+        if isinstance(x, (w.Dropdown, w.DatePicker)):
+            pickers[x.description] = x
+    return box, ns, pickers
