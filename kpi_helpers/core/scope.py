@@ -174,18 +174,19 @@ class Scope:
         return t.mutate(channel=ibis.literal("unknown"), device=ibis.literal("unknown"))
 
     def carts(self) -> ibis.Table:
-        c = self.client.table("carts")
-        c = c.filter(self.in_period(c.created_at))
-        if self.needs_session_attributes:
-            c = self._segment(self._through_session(c))
-        return self._with_bucket(c, "created_at")
+        return self._of_sessions("carts", "created_at")
 
     def searches(self) -> ibis.Table:
-        q = self.client.table("searches")
-        q = q.filter(self.in_period(q.searched_at))
+        return self._of_sessions("searches", "searched_at")
+
+    def _of_sessions(self, table: str, time_column: str) -> ibis.Table:
+        """A table whose rows happened in a session (carts, searches): the period's rows, segmented
+        through their session when a filter or a breakdown needs its channel or device."""
+        t = self.client.table(table)
+        t = t.filter(self.in_period(t[time_column]))
         if self.needs_session_attributes:
-            q = self._segment(self._through_session(q))
-        return self._with_bucket(q, "searched_at")
+            t = self._segment(self._through_session(t))
+        return self._with_bucket(t, time_column)
 
     def ad_spend(self) -> ibis.Table:
         a = self.client.table("ad_spend")
