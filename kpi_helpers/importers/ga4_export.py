@@ -430,18 +430,12 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
                                      use_na_sentinel=False)
     codes = bq_export.hashed(ctx.pseudonymise, "ga4_visitor", pd.Series(visitors, dtype="object")).to_numpy(object)
     bounds = np.cumsum([0, *(len(f) for f in frames.values())])
-    ids = {k: pd.Series(codes[numbers[a:b]], index=f.index, dtype="str")
+    who = {k: pd.Series(codes[numbers[a:b]], index=f.index, dtype="str")
            for (k, f), a, b in zip(frames.items(), bounds[:-1], bounds[1:])}
-    whose = {id(f): ids[k] for k, f in frames.items()}
-
-    def who(frame: pd.DataFrame) -> pd.Series:
-        return whose[id(frame)]
-
-    def sid(frame: pd.DataFrame) -> pd.Series:
-        return who(frame) + "-" + frame["ga_session_id"].astype("int64").astype("str")
+    sid = {k: who[k] + "-" + f["ga_session_id"].astype("int64").astype("str") for k, f in frames.items()}
 
     sessions_out = pd.DataFrame({
-        "session_id": sid(s), "visitor_id": who(s), "started_at": bq_export.instants(s["started_us"]),
+        "session_id": sid["s"], "visitor_id": who["s"], "started_at": bq_export.instants(s["started_us"]),
         "channel": s["channel"], "device": s["device"].fillna("unknown"), "landing_page": s["landing_page"].where(
             s["landing_page"] != "", "/").where(s["landing_page"].notna(), None),
         "pageviews": s["pageviews"].astype("Int64").where(s["pageviews"] > 0, pd.NA),
@@ -454,18 +448,18 @@ def _parsed(s, o, c, q, n, buckets, currencies, unmatched, ctx) -> list[Parsed]:
     status = np.where(refunded <= 0, None, np.where(full, "refunded", "partially_refunded"))
     user = bq_export.hashed(ctx.pseudonymise, "user_id", o["user_id"])
     orders_out = pd.DataFrame({
-        "order_id": o["transaction_id"], "customer_id": user.where(user.notna(), who(o)),
+        "order_id": o["transaction_id"], "customer_id": user.where(user.notna(), who["o"]),
         "ordered_at": bq_export.instants(o["ordered_us"]),
         "revenue": np.where(full | (refunded <= 0), o["value"], o["value"] - refunded).astype(float),
-        "session_id": sid(o), "visitor_id": who(o), "status": status,
+        "session_id": sid["o"], "visitor_id": who["o"], "status": status,
         "items": o["items"].astype("Int64"),
     })
     carts_out = pd.DataFrame({
-        "cart_id": sid(c), "created_at": bq_export.instants(c["created_us"]), "visitor_id": who(c),
-        "session_id": sid(c), "value": c["value"].astype(float), "order_id": c["order_id"],
+        "cart_id": sid["c"], "created_at": bq_export.instants(c["created_us"]), "visitor_id": who["c"],
+        "session_id": sid["c"], "value": c["value"].astype(float), "order_id": c["order_id"],
     })
     searches_out = pd.DataFrame({
-        "searched_at": bq_export.instants(q["searched_us"]), "session_id": sid(q), "query": q["query"],
+        "searched_at": bq_export.instants(q["searched_us"]), "session_id": sid["q"], "query": q["query"],
         "results_count": q["results_count"].astype("Int64"),
     })
     period = bq_export.day_range(buckets["day"])
