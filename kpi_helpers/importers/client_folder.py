@@ -151,12 +151,18 @@ def _canonical(frame: pd.DataFrame, table: str, tz: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _arrow(frame: pd.DataFrame, column: str) -> pa.Array:
+    """A column as Arrow compares it (object columns as text, as the table's sort always did)."""
+    values = frame[column]
+    return pa.array(values.astype(str) if values.dtype == object else values)
+
+
 def _all_distinct(frame: pd.DataFrame, keys: list[str]) -> bool:
     """Whether no two rows of ``frame`` share ``keys`` (one key: counted by Arrow, without the hash
     table of every row that pandas' ``duplicated`` builds; several keys: by pandas)."""
     if len(keys) != 1:
         return not frame.duplicated(keys).any()
-    values = pa.array(frame[keys[0]].astype(str) if frame[keys[0]].dtype == object else frame[keys[0]])
+    values = _arrow(frame, keys[0])
     return pa.compute.count_distinct(values, mode="all").as_py() == len(values)
 
 
@@ -164,7 +170,7 @@ def _in_order(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame`` sorted by ``columns`` (missing values first; a stable sort, so rows equal on them keep
     their order). Sorted by Arrow on those columns only: text compares by code point, as Python's
     ``str`` does, and the frame is copied once (pandas' sort of text keys copied it several times)."""
-    keys = pa.table({c: pa.array(frame[c].astype(str) if frame[c].dtype == object else frame[c]) for c in columns})
+    keys = pa.table({c: _arrow(frame, c) for c in columns})
     order = pa.compute.sort_indices(keys, options=pa.compute.SortOptions(
         [(c, "ascending", "at_start") for c in columns])) if len(frame) else pa.array([], pa.uint64())
     return frame.take(order.to_numpy()).reset_index(drop=True)
